@@ -1,0 +1,140 @@
+import { hmacSha256 } from '#crypto';
+import { WebhookVerificationError } from './errors.js';
+import { decodeHex, EMPTY, encodeHex, headerBytes, parseJson, toBytes } from './lib/bytes.js';
+import { readHeader, requireHeader } from './lib/headers.js';
+import { codaiqSecret } from './lib/keys.js';
+import { matchesHmac } from './lib/match.js';
+import {
+  checkClock,
+  checkOptions,
+  checkTolerance,
+  checkWindow,
+  isSecret,
+  MAX_SIGNATURES,
+  toList,
+} from './lib/options.js';
+import type { Secret, VerifiedWebhook, WebhookScheme } from './types.js';
+
+/**
+ * Options for {@link codaiq}.
+ *
+ * @example
+ * ```ts
+ * import type { CodaiqOptions } from '@hookguard/core';
+ * const options: CodaiqOptions = { secret: process.env.CODAIQ_WEBHOOK_SECRET ?? '' };
+ * ```
+ */
+export interface CodaiqOptions {
+  /** Codaiq's `webhookSecret`; a string is used as its UTF-8 bytes. Several for rotation. */
+  secret: Secret | readonly Secret[];
+  /** Accepted clock difference, past and future. Default 300. */
+  toleranceSeconds?: number;
+  /** Clock in ms since the epoch. Default `Date.now`. */
+  now?: () => number;
+}
+
+const SIGNATURE = 'x-codaiq-signature';
+const TIMESTAMP = 'x-codaiq-timestamp';
+const MILLISECONDS = /^\d+$/;
+
+const malformed = (detail: string) =>
+  new WebhookVerificationError('malformed_header', `The X-Codaiq-Signature header ${detail}.`);
+
+const parseSignature = (header: string) => {
+  const entries = header.split(',');
+  if (entries.length > MAX_SIGNATURES + 1) {
+    throw malformed(`has ${entries.length} entries; at most ${MAX_SIGNATURES + 1} are accepted`);
+  }
+  let t: string | undefined;
+  const v1: Uint8Array[] = [];
+  for (const entry of entries) {
+    const equals = entry.indexOf('=');
+    if (equals < 1)
+      throw malformed('must be comma-separated key=value pairs, like t=<ms>,v1=<hex>');
+    const key = entry.slice(0, equals);
+    const value = entry.slice(equals + 1);
+    if (key === 't') {
+      if (t !== undefined) throw malformed('has more than one t= entry');
+      if (!MILLISECONDS.test(value))
+        throw malformed('has a t= value that is not whole milliseconds');
+      t = value;
+    } else if (key === 'v1') {
+      // Undecodable hex stays as empty bytes: same comparison cost, never a match.
+      v1.push(decodeHex(value) ?? EMPTY);
+    }
+  }
+  if (t === undefined) throw malformed('has no t= timestamp');
+  return { t, v1 };
+};
+
+/**
+ * The Codaiq scheme: `X-Codaiq-Signature: t=<ms>,v1=<hex>` where the hex is
+ * HMAC-SHA256 of `${t}.${rawBody}` keyed by the webhook secret. Timestamps are
+ * milliseconds. Several `v1=` entries may appear; any match passes.
+ *
+ * @example
+ * ```ts
+ * import { codaiq } from '@hookguard/core';
+ *
+ * const scheme = codaiq({ secret: process.env.CODAIQ_WEBHOOK_SECRET ?? '' });
+ * const delivery = await scheme.verify({ headers: req.headers, body: rawBytes });
+ * ```
+ */
+export function codaiq(options: CodaiqOptions): WebhookScheme {
+  checkOptions(options, 'codaiq');
+  const secrets = toList(options.secret);
+  if (secrets.length === 0) throw new TypeError("codaiq() needs the webhook's secret.");
+  if (!secrets.every(isSecret)) throw new TypeError('secret must be a string or a Uint8Array.');
+  const hmacs = secrets.map((secret) => hmacSha256(codaiqSecret(secret)));
+  const tolerance = checkTolerance(options.toleranceSeconds);
+  const now = checkClock(options.now);
+
+  return {
+    name: 'codaiq',
+
+    async verify({ headers, body }): Promise<VerifiedWebhook> {
+      const { t, v1 } = parseSignature(requireHeader(headers, SIGNATURE));
+      const timestampHeader = readHeader(headers, TIMESTAMP);
+      if (timestampHeader !== undefined && timestampHeader !== t) {
+        throw new WebhookVerificationError(
+          'malformed_header',
+          'The X-Codaiq-Timestamp header does not equal the t= value of X-Codaiq-Signature.',
+        );
+      }
+      const milliseconds = Number(t);
+      checkWindow(milliseconds, now(), tolerance);
+      if (v1.length === 0) {
+        throw new WebhookVerificationError(
+          'signature_mismatch',
+          'The X-Codaiq-Signature header has no v1= signature.',
+        );
+      }
+
+      const rawBody = toBytes(body);
+      const signed = [headerBytes(`${t}.`), rawBody];
+      const matched = await matchesHmac(hmacs, signed, v1);
+      if (!matched) {
+        throw new WebhookVerificationError(
+          'signature_mismatch',
+          'No v1= signature in X-Codaiq-Signature matches this body with the configured secret. Check the secret, and that the body reaches the verifier byte for byte as sent (no JSON parser before it).',
+        );
+      }
+      return {
+        scheme: 'codaiq',
+        timestamp: new Date(milliseconds),
+        payload: parseJson(rawBody),
+        rawBody,
+      };
+    },
+
+    async sign({ body, timestamp = now() }) {
+      if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
+        throw new TypeError('timestamp must be whole milliseconds since the epoch.');
+      }
+      const [hmac] = hmacs as [(typeof hmacs)[number]];
+      const t = String(timestamp);
+      const signature = encodeHex(await hmac([headerBytes(`${t}.`), toBytes(body)]));
+      return { [TIMESTAMP]: t, [SIGNATURE]: `t=${t},v1=${signature}` };
+    },
+  };
+}

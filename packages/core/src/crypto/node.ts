@@ -1,0 +1,46 @@
+import {
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  timingSafeEqual as nodeTimingSafeEqual,
+  sign,
+  verify,
+} from 'node:crypto';
+import { concat } from '../lib/bytes.js';
+import { ED25519_PKCS8_PREFIX, ED25519_SPKI_PREFIX } from '../lib/der.js';
+import type { Ed25519Signer, Ed25519Verifier, HmacSha256, TimingSafeEqual } from './provider.js';
+
+export const hmacSha256: HmacSha256 = (key) => {
+  const secret = createSecretKey(key);
+  return (parts) => {
+    const hmac = createHmac('sha256', secret);
+    for (const part of parts) hmac.update(part);
+    return hmac.digest();
+  };
+};
+
+export const ed25519Verifier: Ed25519Verifier = (publicKey) => {
+  const key = createPublicKey({
+    key: Buffer.from(concat([ED25519_SPKI_PREFIX, publicKey])),
+    format: 'der',
+    type: 'spki',
+  });
+  return (parts, signature) => verify(null, concat(parts), key, signature);
+};
+
+export const ed25519Signer: Ed25519Signer = (seed) => {
+  const key = createPrivateKey({
+    key: Buffer.from(concat([ED25519_PKCS8_PREFIX, seed])),
+    format: 'der',
+    type: 'pkcs8',
+  });
+  return (parts) => sign(null, concat(parts), key);
+};
+
+export const timingSafeEqual: TimingSafeEqual = (expected, actual) => {
+  const sameLength = expected.byteLength === actual.byteLength;
+  // Unequal lengths still run a full comparison so timing does not reveal the length.
+  const equal = nodeTimingSafeEqual(expected, sameLength ? actual : expected);
+  return equal && sameLength;
+};

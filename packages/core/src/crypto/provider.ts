@@ -1,0 +1,24 @@
+// The small surface each crypto backend implements. `node.ts` and `web.ts` export
+// exactly these names with exactly these types; the build binds `#crypto` to one.
+
+export type MaybePromise<T> = T | Promise<T>;
+
+/** HMAC-SHA256 over the concatenation of `parts`, keyed once up front. */
+export type Hmac = (parts: readonly Uint8Array[]) => MaybePromise<Uint8Array>;
+
+/** Ed25519 check of `signature` over the concatenation of `parts`. */
+export type Ed25519Verify = (
+  parts: readonly Uint8Array[],
+  signature: Uint8Array,
+) => MaybePromise<boolean>;
+
+/** Ed25519 signature over the concatenation of `parts`. */
+export type Ed25519Sign = (parts: readonly Uint8Array[]) => MaybePromise<Uint8Array>;
+
+export type HmacSha256 = (key: Uint8Array) => Hmac;
+/** `publicKey` is the raw 32-byte key. */
+export type Ed25519Verifier = (publicKey: Uint8Array) => Ed25519Verify;
+/** `seed` is the raw 32-byte private key. */
+export type Ed25519Signer = (seed: Uint8Array) => Ed25519Sign;
+/** Constant-time in the length of `expected`; never returns early. */
+export type TimingSafeEqual = (expected: Uint8Array, actual: Uint8Array) => boolean;

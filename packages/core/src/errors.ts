@@ -1,0 +1,78 @@
+/**
+ * Every way a delivery can be refused, with the HTTP status a receiver should answer.
+ *
+ * This is the only place codes are mapped to statuses; adapters read `error.status`.
+ *
+ * @example
+ * ```ts
+ * import { errorStatus } from '@hookguard/core';
+ * errorStatus.signature_mismatch; // 401
+ * ```
+ */
+export const errorStatus = {
+  missing_header: 400,
+  malformed_header: 400,
+  invalid_payload: 400,
+  timestamp_out_of_window: 401,
+  signature_mismatch: 401,
+  payload_too_large: 413,
+  raw_body_unavailable: 500,
+  delivery_in_progress: 409,
+  replay_store_unavailable: 503,
+} as const satisfies Record<string, number>;
+
+/**
+ * Stable machine-readable reason for a refused delivery.
+ *
+ * @example
+ * ```ts
+ * import type { ErrorCode } from '@hookguard/core';
+ * const retryable: ErrorCode[] = ['delivery_in_progress', 'replay_store_unavailable'];
+ * ```
+ */
+export type ErrorCode = keyof typeof errorStatus;
+
+const brand = Symbol.for('hookguard.WebhookVerificationError');
+
+/**
+ * The one error type hookguard throws for a delivery it refuses.
+ *
+ * `code` is stable across versions, `status` is the HTTP status to answer with,
+ * and `message` is written for the receiver's developer. No message ever holds a
+ * secret, a key or the expected signature.
+ *
+ * @example
+ * ```ts
+ * import { WebhookVerificationError } from '@hookguard/core';
+ *
+ * try {
+ *   await scheme.verify({ headers, body });
+ * } catch (error) {
+ *   if (error instanceof WebhookVerificationError) {
+ *     return new Response(error.message, { status: error.status });
+ *   }
+ *   throw error;
+ * }
+ * ```
+ */
+export class WebhookVerificationError extends Error {
+  override readonly name = 'WebhookVerificationError';
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.status = errorStatus[code];
+  }
+
+  // The ESM and CJS builds are two module instances; a brand keeps `instanceof`
+  // true when an app and an adapter load different ones.
+  get [brand](): true {
+    return true;
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && brand in value;
+  }
+}

@@ -1,0 +1,16 @@
+export type { CodaiqOptions } from './codaiq.js';
+export { codaiq } from './codaiq.js';
+export type { ErrorCode } from './errors.js';
+export { errorStatus, WebhookVerificationError } from './errors.js';
+export type { NodeRequestLike, ReadRawBodyOptions } from './read-raw-body.js';
+export { DEFAULT_BODY_LIMIT, readRawBody } from './read-raw-body.js';
+export type { StandardWebhooksOptions } from './standard-webhooks.js';
+export { standardWebhooks } from './standard-webhooks.js';
+export type {
+  HeadersLike,
+  Secret,
+  SignInput,
+  VerifiedWebhook,
+  VerifyInput,
+  WebhookScheme,
+} from './types.js';

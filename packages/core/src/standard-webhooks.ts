@@ -1,0 +1,200 @@
+import { ed25519Signer, ed25519Verifier, hmacSha256 } from '#crypto';
+import { WebhookVerificationError } from './errors.js';
+import {
+  decodeBase64,
+  EMPTY,
+  encodeBase64,
+  encodeHex,
+  headerBytes,
+  parseJson,
+  toBytes,
+} from './lib/bytes.js';
+import { readHeader, requireHeader } from './lib/headers.js';
+import { ed25519PrivateKey, ed25519PublicKey, standardWebhooksSecret } from './lib/keys.js';
+import { matchesHmac } from './lib/match.js';
+import {
+  checkClock,
+  checkOptions,
+  checkTolerance,
+  checkWindow,
+  isSecret,
+  MAX_SIGNATURES,
+  toList,
+} from './lib/options.js';
+import type { HeadersLike, Secret, VerifiedWebhook, WebhookScheme } from './types.js';
+
+/**
+ * Options for {@link standardWebhooks}.
+ *
+ * @example
+ * ```ts
+ * import type { StandardWebhooksOptions } from '@hookguard/core';
+ * const options: StandardWebhooksOptions = { secret: ['whsec_new...', 'whsec_old...'], toleranceSeconds: 300 };
+ * ```
+ */
+export interface StandardWebhooksOptions {
+  /** `whsec_<base64>` or raw key bytes (24 to 75 bytes); several for rotation, any may match. */
+  secret?: Secret | readonly Secret[];
+  /** `whpk_<base64>` Ed25519 public key(s), raw 32-byte or DER SPKI, for `v1a`. */
+  publicKey?: string | readonly string[];
+  /** `whsk_<base64>` Ed25519 private key (seed then public key), to sign `v1a`. */
+  privateKey?: string;
+  /** Accepted clock difference, past and future. Default 300. */
+  toleranceSeconds?: number;
+  /** Clock in ms since the epoch. Default `Date.now`. */
+  now?: () => number;
+}
+
+const HEADER_SETS = [
+  { id: 'webhook-id', timestamp: 'webhook-timestamp', signature: 'webhook-signature' },
+  { id: 'svix-id', timestamp: 'svix-timestamp', signature: 'svix-signature' },
+] as const;
+
+const SECONDS = /^\d+$/;
+
+// Svix, Clerk and Resend send `svix-*`; that set is used only when `webhook-id` is absent,
+// and never mixed with the standard one.
+const headerSet = (headers: HeadersLike) =>
+  readHeader(headers, 'webhook-id') === undefined && readHeader(headers, 'svix-id') !== undefined
+    ? HEADER_SETS[1]
+    : HEADER_SETS[0];
+
+const parseSignatures = (header: string, name: string) => {
+  const entries = header.split(' ').filter((entry) => entry !== '');
+  if (entries.length === 0) {
+    throw new WebhookVerificationError('malformed_header', `The ${name} header is empty.`);
+  }
+  if (entries.length > MAX_SIGNATURES) {
+    throw new WebhookVerificationError(
+      'malformed_header',
+      `The ${name} header lists ${entries.length} signatures; at most ${MAX_SIGNATURES} are accepted.`,
+    );
+  }
+  const v1: Uint8Array[] = [];
+  const v1a: Uint8Array[] = [];
+  for (const entry of entries) {
+    const comma = entry.indexOf(',');
+    if (comma < 0) continue;
+    const version = entry.slice(0, comma);
+    // An undecodable signature stays in the list as empty bytes: it costs the same
+    // comparison as any other and can never match.
+    if (version === 'v1') v1.push(decodeSignature(entry.slice(comma + 1)));
+    else if (version === 'v1a') v1a.push(decodeSignature(entry.slice(comma + 1)));
+  }
+  return { v1, v1a };
+};
+
+const decodeSignature = (text: string): Uint8Array => decodeBase64(text) ?? EMPTY;
+
+/**
+ * A Standard Webhooks scheme (spec 1.0.0): `webhook-id`, `webhook-timestamp` and
+ * `webhook-signature` headers (or the `svix-*` set), `v1` HMAC-SHA256 and `v1a` Ed25519
+ * signatures, key rotation, and a timestamp window.
+ *
+ * Throws a `TypeError` at once for unusable options; `verify` only ever rejects with a
+ * `WebhookVerificationError`.
+ *
+ * @example
+ * ```ts
+ * import { standardWebhooks } from '@hookguard/core';
+ *
+ * const scheme = standardWebhooks({ secret: process.env.WEBHOOK_SECRET });
+ * const delivery = await scheme.verify({ headers: request.headers, body: await request.arrayBuffer() });
+ * console.log(delivery.id, delivery.payload);
+ * ```
+ */
+export function standardWebhooks(options: StandardWebhooksOptions): WebhookScheme {
+  checkOptions(options, 'standardWebhooks');
+  const secrets = toList(options.secret);
+  if (!secrets.every(isSecret)) throw new TypeError('secret must be a string or a Uint8Array.');
+  const hmacs = secrets.map((secret) => hmacSha256(standardWebhooksSecret(secret)));
+  const privateKey =
+    options.privateKey === undefined ? undefined : ed25519PrivateKey(options.privateKey);
+  const publicKeys = toList(options.publicKey).map(ed25519PublicKey);
+  if (privateKey) publicKeys.push(privateKey.publicKey);
+  if (hmacs.length === 0 && publicKeys.length === 0) {
+    throw new TypeError(
+      'standardWebhooks() needs a secret (whsec_...) or a public key (whpk_...) to verify with.',
+    );
+  }
+  const verifiers = publicKeys.map(ed25519Verifier);
+  const signer = privateKey && ed25519Signer(privateKey.seed);
+  const tolerance = checkTolerance(options.toleranceSeconds);
+  const now = checkClock(options.now);
+
+  return {
+    name: 'standard-webhooks',
+
+    async verify({ headers, body }): Promise<VerifiedWebhook> {
+      const names = headerSet(headers);
+      const id = requireHeader(headers, names.id);
+      const timestamp = requireHeader(headers, names.timestamp);
+      const signature = requireHeader(headers, names.signature);
+      if (id === '') {
+        throw new WebhookVerificationError('malformed_header', `The ${names.id} header is empty.`);
+      }
+      if (!SECONDS.test(timestamp)) {
+        throw new WebhookVerificationError(
+          'malformed_header',
+          `The ${names.timestamp} header must be whole seconds since the epoch, digits only.`,
+        );
+      }
+      const seconds = Number(timestamp);
+      checkWindow(seconds * 1000, now(), tolerance);
+      const candidates = parseSignatures(signature, names.signature);
+      if (candidates.v1.length + candidates.v1a.length === 0) {
+        throw new WebhookVerificationError(
+          'signature_mismatch',
+          `The ${names.signature} header has no v1 or v1a signature that this receiver can check.`,
+        );
+      }
+
+      const rawBody = toBytes(body);
+      const signed = [headerBytes(`${id}.${timestamp}.`), rawBody];
+      let matched = await matchesHmac(hmacs, signed, candidates.v1);
+      for (const verify of verifiers) {
+        for (const candidate of candidates.v1a) {
+          matched = (candidate.byteLength === 64 && (await verify(signed, candidate))) || matched;
+        }
+      }
+      if (!matched) {
+        throw new WebhookVerificationError(
+          'signature_mismatch',
+          `No signature in ${names.signature} matches this body with the configured keys. Check the secret, and that the body reaches the verifier byte for byte as sent (no JSON parser before it).`,
+        );
+      }
+      return {
+        scheme: 'standard-webhooks',
+        id,
+        timestamp: new Date(seconds * 1000),
+        payload: parseJson(rawBody),
+        rawBody,
+      };
+    },
+
+    async sign({ body, id = newMessageId(), timestamp = now() }) {
+      if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
+        throw new TypeError('timestamp must be whole milliseconds since the epoch.');
+      }
+      const [hmac] = hmacs;
+      if (!hmac && !signer) {
+        throw new TypeError('sign() needs a secret (whsec_...) or a private key (whsk_...).');
+      }
+      const seconds = String(Math.floor(timestamp / 1000));
+      const signed = [headerBytes(`${id}.${seconds}.`), toBytes(body)];
+      const signatures: string[] = [];
+      if (hmac) signatures.push(`v1,${encodeBase64(await hmac(signed))}`);
+      if (signer) signatures.push(`v1a,${encodeBase64(await signer(signed))}`);
+      return {
+        'webhook-id': id,
+        'webhook-timestamp': seconds,
+        'webhook-signature': signatures.join(' '),
+      };
+    },
+  };
+}
+
+const newMessageId = (): string => {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `msg_${encodeHex(bytes)}`;
+};

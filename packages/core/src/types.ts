@@ -1,0 +1,98 @@
+/**
+ * A signing secret: a string, or the raw key bytes.
+ *
+ * For Standard Webhooks a string is `whsec_<base64>`; for Codaiq it is used as its UTF-8 bytes.
+ *
+ * @example
+ * ```ts
+ * import type { Secret } from '@hookguard/core';
+ * const secret: Secret = process.env.WEBHOOK_SECRET ?? 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+ * ```
+ */
+export type Secret = string | Uint8Array;
+
+/**
+ * Request headers as a Fetch `Headers`, or a plain record as Node's `IncomingMessage` gives them
+ * (names in any letter case).
+ *
+ * @example
+ * ```ts
+ * import type { HeadersLike } from '@hookguard/core';
+ * const fromNode: HeadersLike = req.headers;
+ * const fromFetch: HeadersLike = request.headers;
+ * ```
+ */
+export type HeadersLike =
+  | { get(name: string): string | null }
+  | Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/**
+ * What `verify` needs: the headers and the body exactly as received.
+ *
+ * A string body is taken as UTF-8; pass bytes whenever you have them.
+ *
+ * @example
+ * ```ts
+ * import type { VerifyInput } from '@hookguard/core';
+ * const input: VerifyInput = { headers: request.headers, body: await request.arrayBuffer() };
+ * ```
+ */
+export interface VerifyInput {
+  headers: HeadersLike;
+  body: string | Uint8Array | ArrayBuffer;
+}
+
+/**
+ * What `sign` needs. `timestamp` is in milliseconds since the epoch and defaults to the scheme's clock.
+ *
+ * @example
+ * ```ts
+ * import type { SignInput } from '@hookguard/core';
+ * const input: SignInput = { body: JSON.stringify({ type: 'ping' }), id: 'msg_1' };
+ * ```
+ */
+export interface SignInput {
+  body: string | Uint8Array;
+  id?: string;
+  timestamp?: number;
+}
+
+/**
+ * A delivery whose signature and timestamp checked out.
+ *
+ * @example
+ * ```ts
+ * import type { VerifiedWebhook } from '@hookguard/core';
+ * type OrderPaid = VerifiedWebhook<{ type: 'order.paid'; data: { id: string } }>;
+ * ```
+ */
+export interface VerifiedWebhook<Payload = unknown> {
+  /** Name of the scheme that verified it. */
+  scheme: string;
+  /** The sender's delivery id (`webhook-id`); Codaiq sends none. */
+  id?: string;
+  /** When the sender signed it. */
+  timestamp: Date;
+  /** The body parsed as JSON. */
+  payload: Payload;
+  /** The exact bytes that were verified. */
+  rawBody: Uint8Array;
+}
+
+/**
+ * A configured signature scheme: verifies incoming deliveries and signs outgoing ones.
+ *
+ * @example
+ * ```ts
+ * import { standardWebhooks, type WebhookScheme } from '@hookguard/core';
+ * const scheme: WebhookScheme = standardWebhooks({ secret: process.env.WEBHOOK_SECRET });
+ * const delivery = await scheme.verify({ headers: request.headers, body: await request.arrayBuffer() });
+ * ```
+ */
+export interface WebhookScheme {
+  readonly name: 'standard-webhooks' | 'codaiq';
+  /** Resolves with the delivery, or rejects with a `WebhookVerificationError`. */
+  verify(input: VerifyInput): Promise<VerifiedWebhook>;
+  /** Signature headers for `body`, as the sender would set them (lower-case names). */
+  sign(input: SignInput): Promise<Record<string, string>>;
+}
