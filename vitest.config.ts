@@ -1,19 +1,32 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const provider = (name: 'node' | 'web') => ({
+const coreWith = (backend: 'node' | 'web') => ({
   extends: true as const,
-  test: { name: `core-${name}`, include: ['packages/core/src/**/*.test.ts'] },
+  test: { name: `core (${backend} crypto)`, include: ['packages/core/src/**/*.test.ts'] },
   resolve: {
     alias: {
-      '#crypto': fileURLToPath(new URL(`./packages/core/src/crypto/${name}.ts`, import.meta.url)),
+      '#crypto': fileURLToPath(new URL(`./packages/core/src/crypto/${backend}.ts`, import.meta.url)),
     },
   },
 });
 
+const suite = (name: string, include: string[], testTimeout = 15_000) => ({
+  extends: true as const,
+  test: { name, include, testTimeout },
+});
+
 // The core suite runs twice, once per crypto backend, so both pass the same tests.
+// Adapters and cross-runtime suites import the built packages, as users do.
 export default defineConfig({
   test: {
-    projects: [provider('node'), provider('web')],
+    projects: [
+      coreWith('node'),
+      coreWith('web'),
+      suite('express', ['packages/express/src/**/*.test.ts']),
+      suite('fastify', ['packages/fastify/src/**/*.test.ts']),
+      suite('hono', ['packages/hono/src/**/*.test.ts']),
+      suite('runtimes', ['tests/**/*.test.ts'], 120_000),
+    ],
   },
 });
