@@ -3,10 +3,16 @@ import { defineConfig } from 'vitest/config';
 
 const coreWith = (backend: 'node' | 'web') => ({
   extends: true as const,
-  test: { name: `core (${backend} crypto)`, include: ['packages/core/src/**/*.test.ts'] },
+  test: {
+    name: `core (${backend} crypto)`,
+    include: ['packages/core/src/**/*.test.ts'],
+    env: { HOOKGUARD_CRYPTO: backend },
+  },
   resolve: {
     alias: {
-      '#crypto': fileURLToPath(new URL(`./packages/core/src/crypto/${backend}.ts`, import.meta.url)),
+      '#crypto': fileURLToPath(
+        new URL(`./packages/core/src/crypto/${backend}.ts`, import.meta.url),
+      ),
     },
   },
 });

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { ed25519Signer, ed25519Verifier, hmacSha256, timingSafeEqual } from '#crypto';
+
+const hex = (text: string) =>
+  Uint8Array.from(text.match(/../g) ?? [], (byte) => Number.parseInt(byte, 16));
+const plain = (bytes: Uint8Array) => Uint8Array.from(bytes);
+const ascii = (text: string) => new TextEncoder().encode(text);
+
+// The vitest project sets HOOKGUARD_CRYPTO; this proves the alias really swapped the backend.
+describe(`crypto backend (${process.env.HOOKGUARD_CRYPTO})`, () => {
+  it('is the backend this project claims to run', () => {
+    const pending = hmacSha256(new Uint8Array(32))([ascii('x')]);
+    expect(pending instanceof Promise).toBe(process.env.HOOKGUARD_CRYPTO === 'web');
+  });
+
+  it('computes HMAC-SHA256 over concatenated parts (RFC 4231 test case 2)', async () => {
+    const hmac = hmacSha256(ascii('Jefe'));
+    const expected = hex('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
+    expect(plain(await hmac([ascii('what do ya want '), ascii('for nothing?')]))).toEqual(expected);
+    expect(plain(await hmac([ascii('what do ya want for nothing?')]))).toEqual(expected);
+  });
+
+  it('signs and verifies Ed25519 (RFC 8032 test 2)', async () => {
+    const seed = hex('4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb');
+    const publicKey = hex('3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c');
+    const signature = hex(
+      '92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00',
+    );
+    const message = Uint8Array.of(0x72);
+    expect(plain(await ed25519Signer(seed)([message]))).toEqual(signature);
+    const verify = ed25519Verifier(publicKey);
+    expect(await verify([new Uint8Array(0), message], signature)).toBe(true);
+    expect(await verify([Uint8Array.of(0x73)], signature)).toBe(false);
+  });
+
+  it('compares in constant time with the right answers, whatever the lengths', () => {
+    const a = Uint8Array.of(1, 2, 3, 4);
+    expect(timingSafeEqual(a, Uint8Array.of(1, 2, 3, 4))).toBe(true);
+    expect(timingSafeEqual(a, Uint8Array.of(1, 2, 3, 5))).toBe(false);
+    expect(timingSafeEqual(a, Uint8Array.of(1, 2, 3))).toBe(false);
+    expect(timingSafeEqual(a, Uint8Array.of(1, 2, 3, 4, 0))).toBe(false);
+    expect(timingSafeEqual(a, new Uint8Array(0))).toBe(false);
+    expect(timingSafeEqual(new Uint8Array(0), new Uint8Array(0))).toBe(true);
+  });
+});

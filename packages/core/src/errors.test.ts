@@ -1,0 +1,45 @@
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { errorStatus, WebhookVerificationError } from './errors.js';
+
+describe('WebhookVerificationError', () => {
+  it('takes its status from the one code-to-status map', () => {
+    expect(errorStatus).toEqual({
+      missing_header: 400,
+      malformed_header: 400,
+      invalid_payload: 400,
+      timestamp_out_of_window: 401,
+      signature_mismatch: 401,
+      payload_too_large: 413,
+      raw_body_unavailable: 500,
+      delivery_in_progress: 409,
+      replay_store_unavailable: 503,
+    });
+    for (const code of Object.keys(errorStatus) as (keyof typeof errorStatus)[]) {
+      const error = new WebhookVerificationError(code, 'm');
+      expect(error.status).toBe(errorStatus[code]);
+      expect(error.code).toBe(code);
+    }
+  });
+
+  it('keeps a cause', () => {
+    const cause = new Error('socket');
+    expect(new WebhookVerificationError('invalid_payload', 'm', { cause }).cause).toBe(cause);
+  });
+
+  it('is recognised across the ESM and CJS builds (dual package hazard)', async () => {
+    const require = createRequire(import.meta.url);
+    const cjs = require('../dist/node.cjs') as typeof import('./index.js');
+    // @ts-expect-error the built bundle has no declaration of its own; its types are index.d.ts
+    const esm = (await import('../dist/node.js')) as typeof import('./index.js');
+    expect(cjs.WebhookVerificationError).not.toBe(esm.WebhookVerificationError);
+    expect(new cjs.WebhookVerificationError('signature_mismatch', 'm')).toBeInstanceOf(
+      esm.WebhookVerificationError,
+    );
+    expect(new esm.WebhookVerificationError('signature_mismatch', 'm')).toBeInstanceOf(
+      cjs.WebhookVerificationError,
+    );
+    expect(new Error('m')).not.toBeInstanceOf(esm.WebhookVerificationError);
+    expect({ code: 'signature_mismatch' }).not.toBeInstanceOf(WebhookVerificationError);
+  });
+});

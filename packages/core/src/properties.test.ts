@@ -1,0 +1,140 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { codaiq } from './codaiq.js';
+import { WebhookVerificationError } from './errors.js';
+import { standardWebhooks } from './standard-webhooks.js';
+import { expectRejection, flipByte, flipChar, SECRET } from './test-support.js';
+import type { WebhookScheme } from './types.js';
+
+const NOW = 1_700_000_000_000;
+const TOLERANCE = 300;
+const now = () => NOW;
+const enc = new TextEncoder();
+
+const schemes: [string, WebhookScheme][] = [
+  ['standard-webhooks', standardWebhooks({ secret: SECRET, toleranceSeconds: TOLERANCE, now })],
+  ['codaiq', codaiq({ secret: 'cdaq_whsec_property', toleranceSeconds: TOLERANCE, now })],
+];
+
+// Header values are printable ASCII on the wire; ids are otherwise unconstrained.
+const id = fc.string({
+  unit: fc.integer({ min: 0x21, max: 0x7e }).map(String.fromCharCode),
+  minLength: 1,
+  maxLength: 40,
+});
+const inWindow = fc.integer({ min: NOW - TOLERANCE * 1000, max: NOW + TOLERANCE * 1000 });
+const jsonBody = fc.jsonValue().map((value) => enc.encode(JSON.stringify(value)));
+
+const verifyOutcome = (scheme: WebhookScheme, headers: Record<string, string>, body: Uint8Array) =>
+  scheme.verify({ headers, body }).then(
+    () => 'ok',
+    (error: unknown) => (error instanceof WebhookVerificationError ? error.code : 'crash'),
+  );
+
+describe.each(schemes)('%s properties', (name, scheme) => {
+  const headerNames =
+    name === 'codaiq'
+      ? ['x-codaiq-signature']
+      : ['webhook-id', 'webhook-timestamp', 'webhook-signature'];
+
+  it('any JSON payload, id and in-window timestamp round-trips', async () => {
+    await fc.assert(
+      fc.asyncProperty(jsonBody, id, inWindow, async (body, msgId, timestamp) => {
+        const headers = await scheme.sign({ body, id: msgId, timestamp });
+        const delivery = await scheme.verify({ headers, body });
+        expect(delivery.rawBody).toEqual(body);
+        expect(delivery.payload).toEqual(JSON.parse(new TextDecoder().decode(body)));
+        expect(delivery.timestamp.getTime()).toBe(
+          name === 'codaiq' ? timestamp : Math.floor(timestamp / 1000) * 1000,
+        );
+      }),
+    );
+  });
+
+  it('any bytes at all pass the signature check (JSON or not)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 512 }), async (body) => {
+        const headers = await scheme.sign({ body, timestamp: NOW });
+        expect(['ok', 'invalid_payload']).toContain(await verifyOutcome(scheme, headers, body));
+      }),
+    );
+  });
+
+  it('flipping any single bit of the body rejects', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        jsonBody,
+        fc.nat(),
+        fc.integer({ min: 0, max: 7 }),
+        async (body, at, bit) => {
+          const headers = await scheme.sign({ body, timestamp: NOW });
+          const flipped = flipByte(body, at % body.length, bit);
+          await expectRejection(scheme.verify({ headers, body: flipped }), 'signature_mismatch');
+        },
+      ),
+    );
+  });
+
+  it('flipping any single bit of any signed header rejects', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        jsonBody,
+        id,
+        fc.constantFrom(...headerNames),
+        fc.nat(),
+        fc.integer({ min: 0, max: 6 }),
+        async (body, msgId, header, at, bit) => {
+          const headers = await scheme.sign({ body, id: msgId, timestamp: NOW });
+          const value = headers[header] as string;
+          const altered = { ...headers, [header]: flipChar(value, at % value.length, bit) };
+          await expectRejection(
+            scheme.verify({ headers: altered, body }),
+            'signature_mismatch',
+            'malformed_header',
+            'timestamp_out_of_window',
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('arbitrary header strings never throw anything but WebhookVerificationError', async () => {
+    const value = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom('', ' ', ',', '=', 't=', 'v1,', 'v1a,'),
+    );
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(
+          fc.constantFrom(
+            ...headerNames,
+            'x-codaiq-timestamp',
+            'svix-id',
+            'svix-timestamp',
+            'svix-signature',
+          ),
+          value,
+        ),
+        fc.uint8Array({ maxLength: 64 }),
+        async (headers, body) => {
+          expect(await verifyOutcome(scheme, headers, body)).not.toBe('crash');
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('passes at +-tolerance and rejects at +-(tolerance + 1) s', async () => {
+    await fc.assert(
+      fc.asyncProperty(jsonBody, fc.constantFrom(-1, 1), async (body, sign) => {
+        const edge = await scheme.sign({ body, timestamp: NOW + sign * TOLERANCE * 1000 });
+        expect(await verifyOutcome(scheme, edge, body)).toBe('ok');
+        const beyond = await scheme.sign({ body, timestamp: NOW + sign * (TOLERANCE + 1) * 1000 });
+        expect(await verifyOutcome(scheme, beyond, body)).toBe('timestamp_out_of_window');
+      }),
+      { numRuns: 20 },
+    );
+  });
+});

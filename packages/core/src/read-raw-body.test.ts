@@ -1,0 +1,200 @@
+import { once } from 'node:events';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WebhookVerificationError } from './errors.js';
+import { DEFAULT_BODY_LIMIT, readRawBody } from './read-raw-body.js';
+import { expectRejection } from './test-support.js';
+
+type Outcome = { bytes?: Uint8Array; code?: string; error?: unknown };
+
+let server: Server | undefined;
+afterEach(async () => {
+  const running = server;
+  server = undefined;
+  if (!running) return;
+  running.closeAllConnections();
+  await new Promise((resolve) => running.close(resolve));
+});
+
+/** A real HTTP server whose handler hands each request to `read` and reports the outcome. */
+const listen = async (read: (req: IncomingMessage) => Promise<Uint8Array>) => {
+  const outcomes: Promise<Outcome>[] = [];
+  server = createServer((req, res) => {
+    const outcome = read(req).then(
+      (bytes): Outcome => ({ bytes }),
+      (error: unknown) => ({
+        error,
+        code: error instanceof WebhookVerificationError ? error.code : 'other',
+      }),
+    );
+    outcomes.push(outcome);
+    void outcome.then((o) => {
+      res
+        .writeHead(o.code === 'payload_too_large' ? 413 : 200, { connection: 'close' })
+        .end(o.code ?? 'ok');
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return { port, outcomes };
+};
+
+const send = (port: number, chunks: Uint8Array[], headers: Record<string, string | number> = {}) =>
+  new Promise<number>((resolve, reject) => {
+    const req = httpRequest({ port, host: '127.0.0.1', method: 'POST', headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    for (const chunk of chunks) req.write(chunk);
+    req.end();
+  });
+
+const bytes = (size: number, fill = 0x61) => new Uint8Array(size).fill(fill);
+
+describe('readRawBody(IncomingMessage)', () => {
+  it('returns the exact bytes of a chunked body', async () => {
+    const { port, outcomes } = await listen((req) => readRawBody(req));
+    const chunks = [bytes(10, 1), Uint8Array.of(0xff, 0xfe, 0x00), bytes(70_000, 2)];
+    expect(await send(port, chunks)).toBe(200);
+    const [outcome] = await Promise.all(outcomes);
+    expect(outcome?.bytes).toEqual(Uint8Array.from(chunks.flatMap((chunk) => [...chunk])));
+  });
+
+  it('accepts exactly `limit` bytes and refuses one more, without Content-Length', async () => {
+    const { port, outcomes } = await listen((req) => readRawBody(req, { limit: 1000 }));
+    expect(await send(port, [bytes(600), bytes(400)])).toBe(200);
+    expect(await send(port, [bytes(600), bytes(401)])).toBe(413);
+    const [ok, over] = await Promise.all(outcomes);
+    expect(ok?.bytes?.byteLength).toBe(1000);
+    expect(over?.code).toBe('payload_too_large');
+  });
+
+  it('refuses from Content-Length alone, before any body byte arrives', async () => {
+    const { port, outcomes } = await listen((req) => readRawBody(req, { limit: 1000 }));
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        { port, host: '127.0.0.1', method: 'POST', headers: { 'content-length': 10_000_000 } },
+        (res) => resolve(res.statusCode ?? 0),
+      );
+      req.on('error', reject);
+      req.flushHeaders(); // headers only: the body never comes, so a reader that waited would hang
+    });
+    expect(status).toBe(413);
+    expect((await outcomes[0])?.code).toBe('payload_too_large');
+  });
+
+  it('uses a 1 MiB default limit', async () => {
+    expect(DEFAULT_BODY_LIMIT).toBe(1024 * 1024);
+    const { port, outcomes } = await listen((req) => readRawBody(req));
+    expect(await send(port, [bytes(DEFAULT_BODY_LIMIT)])).toBe(200);
+    expect(await send(port, [bytes(DEFAULT_BODY_LIMIT + 1)])).toBe(413);
+    const [ok, over] = await Promise.all(outcomes);
+    expect(ok?.bytes?.byteLength).toBe(DEFAULT_BODY_LIMIT);
+    expect(over?.code).toBe('payload_too_large');
+  });
+
+  it('rejects, and does not hang, when the client aborts mid-body', async () => {
+    const { port, outcomes } = await listen((req) => readRawBody(req));
+    const req = httpRequest({
+      port,
+      host: '127.0.0.1',
+      method: 'POST',
+      headers: { 'content-length': 1000 },
+    });
+    req.on('error', () => {});
+    req.write(bytes(100));
+    while (outcomes.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    req.destroy();
+    expect((await outcomes[0])?.code).toBe('invalid_payload');
+  });
+
+  it('reports raw_body_unavailable when the stream was already consumed', async () => {
+    const { port, outcomes } = await listen(async (req) => {
+      for await (const _ of req) {
+        // a body parser that ran first
+      }
+      return readRawBody(req);
+    });
+    await send(port, [bytes(10)]);
+    expect((await outcomes[0])?.code).toBe('raw_body_unavailable');
+  });
+});
+
+describe('readRawBody(Request)', () => {
+  const streamed = (chunks: Uint8Array[]) =>
+    new Request('http://localhost/', {
+      method: 'POST',
+      body: new ReadableStream({
+        start(controller) {
+          for (const chunk of chunks) controller.enqueue(chunk);
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+
+  it('returns the exact bytes, or an empty array for no body', async () => {
+    const body = Uint8Array.of(0, 1, 0xff);
+    await expect(
+      readRawBody(new Request('http://localhost/', { method: 'POST', body })),
+    ).resolves.toEqual(body);
+    await expect(readRawBody(new Request('http://localhost/'))).resolves.toEqual(new Uint8Array(0));
+  });
+
+  it('stops at the limit on a stream without Content-Length', async () => {
+    let pulled = 0;
+    const endless = new Request('http://localhost/', {
+      method: 'POST',
+      body: new ReadableStream({
+        pull(controller) {
+          pulled++;
+          controller.enqueue(bytes(1000));
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    await expectRejection(readRawBody(endless, { limit: 10_000 }), 'payload_too_large');
+    expect(pulled).toBeLessThan(20);
+    await expect(
+      readRawBody(streamed([bytes(5000), bytes(5000)]), { limit: 10_000 }),
+    ).resolves.toHaveLength(10_000);
+  });
+
+  it('refuses from Content-Length alone', async () => {
+    const request = new Request('http://localhost/', {
+      method: 'POST',
+      body: 'small',
+      headers: { 'content-length': '99999999' },
+    });
+    await expectRejection(readRawBody(request, { limit: 100 }), 'payload_too_large');
+    expect(request.bodyUsed).toBe(false);
+  });
+
+  it('reports raw_body_unavailable when the body was already used', async () => {
+    const request = new Request('http://localhost/', { method: 'POST', body: '{}' });
+    await request.text();
+    await expectRejection(readRawBody(request), 'raw_body_unavailable');
+  });
+
+  it('rejects with invalid_payload when the stream errors', async () => {
+    const broken = new Request('http://localhost/', {
+      method: 'POST',
+      body: new ReadableStream({
+        pull(controller) {
+          controller.error(new Error('connection reset'));
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    await expectRejection(readRawBody(broken), 'invalid_payload');
+  });
+
+  it.each([-1, 1.5, Number.NaN, '10'])('throws a TypeError for limit %s', async (limit) => {
+    await expect(
+      readRawBody(new Request('http://localhost/'), { limit: limit as number }),
+    ).rejects.toThrow(TypeError);
+  });
+});
