@@ -26,6 +26,7 @@ const suite = (name: string, include: string[], testTimeout = 15_000) => ({
 // Adapters and cross-runtime suites import the built packages, as users do.
 export default defineConfig({
   test: {
+    reporters: ['default', './scripts/summary-line.ts'],
     projects: [
       coreWith('node'),
       coreWith('web'),
