@@ -3,7 +3,7 @@ import { WebhookVerificationError } from './errors.js';
 import { decodeHex, EMPTY, encodeHex, headerBytes, parseJson, toBytes } from './lib/bytes.js';
 import { readHeader, requireHeader } from './lib/headers.js';
 import { codaiqSecret } from './lib/keys.js';
-import { matchesHmac } from './lib/match.js';
+import { matchHmac } from './lib/match.js';
 import {
   checkClock,
   checkOptions,
@@ -91,6 +91,7 @@ export function codaiq(options: CodaiqOptions): WebhookScheme {
 
   return {
     name: 'codaiq',
+    toleranceSeconds: tolerance,
 
     async verify({ headers, body }): Promise<VerifiedWebhook> {
       const { t, v1 } = parseSignature(requireHeader(headers, SIGNATURE));
@@ -112,7 +113,7 @@ export function codaiq(options: CodaiqOptions): WebhookScheme {
 
       const rawBody = toBytes(body);
       const signed = [headerBytes(`${t}.`), rawBody];
-      const matched = await matchesHmac(hmacs, signed, v1);
+      const matched = await matchHmac(hmacs, signed, v1);
       if (!matched) {
         throw new WebhookVerificationError(
           'signature_mismatch',
@@ -121,6 +122,7 @@ export function codaiq(options: CodaiqOptions): WebhookScheme {
       }
       return {
         scheme: 'codaiq',
+        replayKey: `codaiq:${t}:${encodeHex(matched)}`,
         timestamp: new Date(milliseconds),
         payload: parseJson(rawBody),
         rawBody,

@@ -2,8 +2,13 @@ export type { CodaiqOptions } from './codaiq.js';
 export { codaiq } from './codaiq.js';
 export type { ErrorCode } from './errors.js';
 export { errorStatus, WebhookVerificationError } from './errors.js';
+export type { MemoryReplayStoreOptions } from './memory-replay-store.js';
+export { memoryReplayStore } from './memory-replay-store.js';
 export type { NodeRequestLike, ReadRawBodyOptions } from './read-raw-body.js';
 export { DEFAULT_BODY_LIMIT, readRawBody } from './read-raw-body.js';
+export type { ReplayClaim, ReplayGuard, ReplayOptions } from './replay-guard.js';
+export { replayGuard } from './replay-guard.js';
+export type { ClaimResult, ReplayStore } from './replay-store.js';
 export type { StandardWebhooksOptions } from './standard-webhooks.js';
 export { standardWebhooks } from './standard-webhooks.js';
 export type {

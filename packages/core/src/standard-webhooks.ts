@@ -11,7 +11,7 @@ import {
 } from './lib/bytes.js';
 import { readHeader, requireHeader } from './lib/headers.js';
 import { ed25519PrivateKey, ed25519PublicKey, standardWebhooksSecret } from './lib/keys.js';
-import { matchesHmac } from './lib/match.js';
+import { matchHmac } from './lib/match.js';
 import {
   checkClock,
   checkOptions,
@@ -124,6 +124,7 @@ export function standardWebhooks(options: StandardWebhooksOptions): WebhookSchem
 
   return {
     name: 'standard-webhooks',
+    toleranceSeconds: tolerance,
 
     async verify({ headers, body }): Promise<VerifiedWebhook> {
       const names = headerSet(headers);
@@ -151,7 +152,7 @@ export function standardWebhooks(options: StandardWebhooksOptions): WebhookSchem
 
       const rawBody = toBytes(body);
       const signed = [headerBytes(`${id}.${timestamp}.`), rawBody];
-      let matched = await matchesHmac(hmacs, signed, candidates.v1);
+      let matched = (await matchHmac(hmacs, signed, candidates.v1)) !== undefined;
       for (const verify of verifiers) {
         for (const candidate of candidates.v1a) {
           matched = (candidate.byteLength === 64 && (await verify(signed, candidate))) || matched;
@@ -166,6 +167,7 @@ export function standardWebhooks(options: StandardWebhooksOptions): WebhookSchem
       return {
         scheme: 'standard-webhooks',
         id,
+        replayKey: `standard-webhooks:${id}`,
         timestamp: new Date(seconds * 1000),
         payload: parseJson(rawBody),
         rawBody,

@@ -71,6 +71,11 @@ export interface VerifiedWebhook<Payload = unknown> {
   scheme: string;
   /** The sender's delivery id (`webhook-id`); Codaiq sends none. */
   id?: string;
+  /**
+   * What identifies this delivery for replay protection: `standard-webhooks:<webhook-id>`,
+   * or for Codaiq, which sends no id, `codaiq:<t>:<v1 signature>` (an exact re-send).
+   */
+  replayKey: string;
   /** When the sender signed it. */
   timestamp: Date;
   /** The body parsed as JSON. */
@@ -91,6 +96,8 @@ export interface VerifiedWebhook<Payload = unknown> {
  */
 export interface WebhookScheme {
   readonly name: 'standard-webhooks' | 'codaiq';
+  /** Accepted clock difference in seconds, past and future. */
+  readonly toleranceSeconds: number;
   /** Resolves with the delivery, or rejects with a `WebhookVerificationError`. */
   verify(input: VerifyInput): Promise<VerifiedWebhook>;
   /** Signature headers for `body`, as the sender would set them (lower-case names). */

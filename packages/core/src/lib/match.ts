@@ -2,20 +2,22 @@ import { timingSafeEqual } from '#crypto';
 import type { Hmac } from '../crypto/provider.js';
 
 /**
- * True when any candidate equals the HMAC of `signed` under any key. Every candidate
- * is compared against every key before deciding, so the time taken does not depend
- * on which one matched, or how much of it did.
+ * The candidate that equals the HMAC of `signed` under some key, if any. Every
+ * candidate is compared against every key before deciding, so the time taken does
+ * not depend on which one matched, or how much of it did.
  */
-export const matchesHmac = async (
+export const matchHmac = async (
   hmacs: readonly Hmac[],
   signed: readonly Uint8Array[],
   candidates: readonly Uint8Array[],
-): Promise<boolean> => {
-  let matched = false;
+): Promise<Uint8Array | undefined> => {
+  let matched: Uint8Array | undefined;
   if (candidates.length === 0) return matched;
   for (const hmac of hmacs) {
     const expected = await hmac(signed);
-    for (const candidate of candidates) matched = timingSafeEqual(expected, candidate) || matched;
+    for (const candidate of candidates) {
+      if (timingSafeEqual(expected, candidate)) matched = candidate;
+    }
   }
   return matched;
 };
