@@ -86,6 +86,15 @@ describe('readRawBody(IncomingMessage)', () => {
     expect((await outcomes[0])?.code).toBe('payload_too_large');
   });
 
+  it('reads a stream that something paused before it', async () => {
+    const { port, outcomes } = await listen((req) => {
+      req.pause();
+      return readRawBody(req);
+    });
+    expect(await send(port, [bytes(10), bytes(20)])).toBe(200);
+    expect((await outcomes[0])?.bytes?.byteLength).toBe(30);
+  });
+
   it('uses a 1 MiB default limit', async () => {
     expect(DEFAULT_BODY_LIMIT).toBe(1024 * 1024);
     const { port, outcomes } = await listen((req) => readRawBody(req));

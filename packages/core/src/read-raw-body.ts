@@ -19,6 +19,7 @@ export interface NodeRequestLike {
   on(event: 'error', listener: (error: Error) => void): unknown;
   removeListener(event: string, listener: (...args: never[]) => void): unknown;
   pause(): unknown;
+  resume(): unknown;
 }
 
 /**
@@ -170,4 +171,6 @@ const readNode = (request: NodeRequestLike, limit: number): Promise<Uint8Array> 
     request.on('end', onEnd);
     request.on('error', onError);
     request.on('close', onClose);
+    // A 'data' listener alone does not restart a stream someone paused explicitly.
+    request.resume();
   });
