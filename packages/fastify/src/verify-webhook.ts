@@ -1,0 +1,141 @@
+import {
+  DEFAULT_BODY_LIMIT,
+  readRawBody,
+  type VerifiedWebhook,
+  type WebhookScheme,
+  WebhookVerificationError,
+} from '@hookguard/core';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { fastifyPlugin } from 'fastify-plugin';
+import type {} from './fastify-request.js'; // request.webhook's type
+
+/**
+ * Options for the {@link verifyWebhook} plugin.
+ *
+ * @example
+ * ```ts
+ * import { codaiq } from '@hookguard/core';
+ * import type { VerifyWebhookOptions } from '@hookguard/fastify';
+ * const options: VerifyWebhookOptions = { scheme: codaiq({ secret }), limit: 64 * 1024 };
+ * ```
+ */
+export interface VerifyWebhookOptions {
+  /** The configured scheme, e.g. `standardWebhooks({ secret })` or `codaiq({ secret })`. */
+  scheme: WebhookScheme;
+  /** Most body bytes to accept (default 1 MiB); Fastify's `bodyLimit` also holds. */
+  limit?: number;
+  /** Answers a refusal instead of the default JSON error, which goes out if it sends nothing. */
+  onError?: (
+    error: WebhookVerificationError,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ) => unknown;
+}
+
+// Only a cheap presence test, so an unsigned upload is refused before its body is read;
+// core still performs every check, and words the refusal.
+const STANDARD = ['webhook-id', 'webhook-timestamp', 'webhook-signature'];
+const REQUIRED_HEADERS = new Map([
+  ['standard-webhooks', [STANDARD, STANDARD.map((name) => name.replace('webhook', 'svix'))]],
+  ['codaiq', [['x-codaiq-signature']]],
+]);
+
+const EMPTY = new Uint8Array(0);
+
+const unavailable = () =>
+  new WebhookVerificationError(
+    'raw_body_unavailable',
+    'Another content-type parser read the body first. Add no parser where verifyWebhook runs.',
+  );
+
+const checkOptions = (options: VerifyWebhookOptions | undefined) => {
+  const { scheme, limit = DEFAULT_BODY_LIMIT, onError } = options ?? {};
+  if (typeof scheme?.verify !== 'function') {
+    throw new TypeError('scheme must be a WebhookScheme, e.g. standardWebhooks({ secret }).');
+  }
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new TypeError('limit must be a whole number of bytes, 0 or more.');
+  }
+  if (onError !== undefined && typeof onError !== 'function') {
+    throw new TypeError('onError must be a function.');
+  }
+  return { scheme, limit, onError };
+};
+
+async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebhookOptions) {
+  const { scheme, limit, onError } = checkOptions(options);
+  const required = REQUIRED_HEADERS.get(scheme.name);
+  const unread = new WeakMap<FastifyRequest, unknown>();
+
+  const refuse = async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    if (!(error instanceof WebhookVerificationError)) throw error;
+    if (error.code === 'payload_too_large') reply.header('connection', 'close');
+    await onError?.(error, request, reply);
+    if (!reply.sent) {
+      const body = { ok: false, error: { code: error.code, message: error.message } };
+      reply.code(error.status).type('application/json').send(body);
+    }
+    return reply;
+  };
+
+  if (!fastify.hasRequestDecorator('webhook')) {
+    // Set only on verified routes; the type speaks for those, where it is never null.
+    fastify.decorateRequest('webhook', null as unknown as VerifiedWebhook);
+  }
+
+  // fastify-plugin skips encapsulation: this parser belongs to the scope that registered us.
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', (request: FastifyRequest, payload: FastifyRequest['raw']) =>
+    readRawBody(payload, { limit: Math.min(limit, request.routeOptions.bodyLimit) }).catch(
+      (error: unknown) => {
+        // Thrown here it would reach Fastify's error handler; preValidation answers it instead.
+        unread.set(request, error);
+      },
+    ),
+  );
+
+  fastify.addHook('onRequest', async function requireSignatureHeaders(request, reply) {
+    const present = (set: readonly string[]) => set.every((name) => name in request.headers);
+    if (required === undefined || required.some(present)) return;
+    try {
+      await scheme.verify({ headers: request.headers, body: EMPTY });
+    } catch (error) {
+      // The body is never read: closing spares draining it.
+      reply.header('connection', 'close');
+      return refuse(error, request, reply);
+    }
+  });
+
+  fastify.addHook('preValidation', async function verifyDelivery(request, reply) {
+    try {
+      if (unread.has(request)) throw unread.get(request);
+      const body = request.body ?? EMPTY;
+      if (!(body instanceof Uint8Array)) throw unavailable();
+      request.webhook = await scheme.verify({ headers: request.headers, body });
+      request.body = request.webhook.payload;
+    } catch (error) {
+      return refuse(error, request, reply);
+    }
+  });
+}
+
+/**
+ * Fastify plugin (Fastify 4 and 5) verifying every route of the scope it is registered in,
+ * which reads raw bodies through its own content-type parser (other scopes keep Fastify's).
+ * Handlers see the payload as `request.body` and the delivery as `request.webhook`; a
+ * refusal answers `{"ok":false,"error":{"code","message"}}` with `error.status` (or
+ * `onError`'s answer) and the handler never runs. Other errors go to Fastify's error handler.
+ *
+ * @example
+ * ```ts
+ * const scheme = standardWebhooks({ secret: process.env.WEBHOOK_SECRET });
+ * await app.register(async (scope) => {
+ *   await scope.register(verifyWebhook, { scheme, limit: 256 * 1024 });
+ *   scope.post<{ Body: OrderPaid }>('/webhooks', async (req) => ({ id: req.webhook.id }));
+ * });
+ * ```
+ */
+export const verifyWebhook: FastifyPluginAsync<VerifyWebhookOptions> = fastifyPlugin(
+  verifyWebhookPlugin,
+  { fastify: '4.x || 5.x', name: '@hookguard/fastify' },
+);
