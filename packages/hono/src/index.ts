@@ -1,0 +1,2 @@
+export type { VerifyWebhookOptions, WebhookVariables } from './verify-webhook.js';
+export { verifyWebhook } from './verify-webhook.js';

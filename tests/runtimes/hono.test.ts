@@ -1,0 +1,192 @@
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { codaiq, standardWebhooks, type WebhookScheme } from '@hookguard/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import app from './fixtures/hono-app.ts';
+import { CODAIQ_SECRET, LIMIT, STANDARD_SECRET } from './fixtures/hono-constants.ts';
+import {
+  bundleWorker,
+  fixture,
+  type Runtime,
+  type Server,
+  serveScript,
+  startWorker,
+} from './launch.ts';
+
+const startNode = (): Promise<Server> =>
+  new Promise((resolve) => {
+    const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({
+        url: `http://127.0.0.1:${port}`,
+        stop: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+          }),
+      });
+    });
+  });
+
+const workerBundle = () => bundleWorker(fixture('hono-app.ts'));
+
+const starters: Record<Runtime, () => Promise<Server>> = {
+  node: startNode,
+  bun: () => serveScript('bun', fixture('hono-bun.ts')),
+  deno: () => serveScript('deno', fixture('hono-deno.ts')),
+  workerd: async () => startWorker((await workerBundle()).script),
+};
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/**
+ * Sends a real HTTP request: a string body with Content-Length, or chunks with
+ * `transfer-encoding: chunked` so the server learns the size only by reading.
+ */
+const send = (
+  url: string,
+  headers: Record<string, string>,
+  body: string | Uint8Array[],
+): Promise<Reply> =>
+  new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', headers, agent: false }, (res) => {
+      const parts: Buffer[] = [];
+      res.on('data', (part: Buffer) => parts.push(part));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(parts).toString('utf8'),
+        }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (typeof body === 'string') req.end(body);
+    else {
+      for (const chunk of body) req.write(chunk);
+      req.end();
+    }
+  });
+
+const schemes: { name: string; scheme: WebhookScheme; signatureHeader: string }[] = [
+  {
+    name: 'standard-webhooks',
+    scheme: standardWebhooks({ secret: STANDARD_SECRET }),
+    signatureHeader: 'webhook-signature',
+  },
+  {
+    name: 'codaiq',
+    scheme: codaiq({ secret: CODAIQ_SECRET }),
+    signatureHeader: 'x-codaiq-signature',
+  },
+];
+
+const encoder = new TextEncoder();
+const event = (type: string, padding = 0) => JSON.stringify({ type, data: 'x'.repeat(padding) });
+
+describe.each<Runtime>(['node', 'bun', 'deno', 'workerd'])('@hookguard/hono on %s', (runtime) => {
+  let server: Server;
+
+  beforeAll(async () => {
+    server = await starters[runtime]();
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  describe.each(schemes)('$name', ({ name, scheme, signatureHeader }) => {
+    const url = () => `${server.url}/webhooks/${name}`;
+
+    const expectRefused = (reply: Reply, status: number, code: string) => {
+      expect({ status: reply.status, type: reply.headers['content-type'] }).toEqual({
+        status,
+        type: 'application/json',
+      });
+      expect(JSON.parse(reply.body)).toEqual({
+        ok: false,
+        error: { code, message: expect.any(String) },
+      });
+    };
+
+    it.each(['application/json', 'text/plain', 'application/octet-stream'])(
+      'hands a valid delivery sent as %s to the handler, which re-reads the body',
+      async (contentType) => {
+        const body = event('order.paid');
+        const headers = await scheme.sign({ body });
+        const reply = await send(url(), { ...headers, 'content-type': contentType }, body);
+        expect(reply.status).toBe(200);
+        expect(JSON.parse(reply.body)).toEqual({
+          ok: true,
+          scheme: name,
+          id: headers['webhook-id'] ?? null,
+          type: 'order.paid',
+          json: JSON.parse(body),
+          text: body,
+        });
+      },
+    );
+
+    it('hands a valid chunked delivery to the handler', async () => {
+      const body = event('order.chunked', 100);
+      const bytes = encoder.encode(body);
+      const reply = await send(url(), await scheme.sign({ body }), [
+        bytes.subarray(0, 50),
+        bytes.subarray(50),
+      ]);
+      expect(reply.status).toBe(200);
+      expect(JSON.parse(reply.body)).toMatchObject({ type: 'order.chunked', text: body });
+    });
+
+    it('refuses a tampered body with 401 signature_mismatch', async () => {
+      const body = event('order.paid');
+      const headers = await scheme.sign({ body });
+      expectRefused(
+        await send(url(), headers, body.replace('paid', 'free')),
+        401,
+        'signature_mismatch',
+      );
+    });
+
+    it('refuses a stale delivery with 401 timestamp_out_of_window', async () => {
+      const body = event('order.paid');
+      const headers = await scheme.sign({ body, timestamp: Date.now() - 3_600_000 });
+      expectRefused(await send(url(), headers, body), 401, 'timestamp_out_of_window');
+    });
+
+    it('refuses a delivery without its signature header with 400 missing_header', async () => {
+      const body = event('order.paid');
+      const { [signatureHeader]: _, ...headers } = await scheme.sign({ body });
+      expectRefused(await send(url(), headers, body), 400, 'missing_header');
+    });
+
+    it('refuses an oversized body declared by Content-Length with 413', async () => {
+      const body = event('order.huge', LIMIT);
+      const reply = await send(url(), await scheme.sign({ body }), body);
+      expectRefused(reply, 413, 'payload_too_large');
+    });
+
+    it('refuses an oversized chunked body with 413', async () => {
+      const body = event('order.huge', LIMIT * 4);
+      const bytes = encoder.encode(body);
+      const chunks = [0, 1, 2, 3, 4].map((part) =>
+        bytes.subarray(part * LIMIT, (part + 1) * LIMIT),
+      );
+      const reply = await send(url(), await scheme.sign({ body }), chunks);
+      expectRefused(reply, 413, 'payload_too_large');
+    });
+  });
+});
+
+it('bundles the worker with dist/web.js of @hookguard/core', async () => {
+  const { inputs } = await workerBundle();
+  const core = inputs.filter((input) => input.includes('/packages/core/'));
+  expect(core).toEqual([expect.stringMatching(/\/packages\/core\/dist\/web\.js$/)]);
+  expect(inputs.some((input) => input.includes('/packages/hono/dist/index.js'))).toBe(true);
+});
