@@ -33,7 +33,9 @@ export default defineConfig({
       suite('express', ['packages/express/src/**/*.test.ts']),
       suite('fastify', ['packages/fastify/src/**/*.test.ts']),
       suite('hono', ['packages/hono/src/**/*.test.ts']),
+      suite('redis', ['packages/redis/src/**/*.test.ts'], 60_000),
       suite('runtimes', ['tests/**/*.test.ts'], 120_000),
+      suite('bench', ['bench/**/*.test.ts'], 300_000),
     ],
   },
 });
