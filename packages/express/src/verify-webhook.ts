@@ -1,11 +1,12 @@
 import {
-  DEFAULT_BODY_LIMIT,
+  type ReplayClaim,
   type VerifiedWebhook,
   type WebhookScheme,
   WebhookVerificationError,
 } from '@hookguard/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { rawBodyOf } from './capture-raw-body.js';
+import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
 declare global {
   namespace Express {
@@ -21,38 +22,6 @@ declare global {
 }
 
 /**
- * Options for {@link verifyWebhook}.
- *
- * @example
- * ```ts
- * import type { VerifyWebhookOptions } from '@hookguard/express';
- * const options: VerifyWebhookOptions = {
- *   limit: 256 * 1024,
- *   onError: (error, _req, res) => res.status(error.status).send(error.code),
- * };
- * ```
- */
-export interface VerifyWebhookOptions {
-  /** Most body bytes to accept; a larger body gets 413 `payload_too_large`. Default 1 MiB. */
-  limit?: number;
-  /**
-   * Answers a refused delivery instead of the default JSON error
-   * (`{"ok":false,"error":{"code","message"}}` with `error.status`). On a 413 the
-   * `connection: close` header is already set.
-   */
-  onError?: (
-    error: WebhookVerificationError,
-    req: Request,
-    res: Response,
-    next: NextFunction,
-  ) => void;
-}
-
-const respond: NonNullable<VerifyWebhookOptions['onError']> = (error, _req, res) => {
-  res.status(error.status).json({ ok: false, error: { code: error.code, message: error.message } });
-};
-
-/**
  * Express middleware that verifies a signed webhook over its exact raw bytes before the
  * route handler runs.
  *
@@ -63,17 +32,19 @@ const respond: NonNullable<VerifyWebhookOptions['onError']> = (error, _req, res)
  * On success `req.body` is the parsed JSON payload and `req.webhook` the
  * `VerifiedWebhook`. A refused delivery gets `error.status` with
  * `{"ok":false,"error":{"code","message"}}` (or `onError`), and the handler never runs;
- * other errors go to `next(error)`. Throws a `TypeError` at once for unusable arguments.
+ * other errors go to `next(error)`. With `replay`, each delivery is handled once.
+ * Throws a `TypeError` at once for unusable arguments.
  *
  * @example
  * ```ts
- * import { standardWebhooks } from '@hookguard/core';
+ * import { memoryReplayStore, standardWebhooks } from '@hookguard/core';
  * import { verifyWebhook } from '@hookguard/express';
  * import express from 'express';
  *
  * const scheme = standardWebhooks({ secret: process.env.WEBHOOK_SECRET });
+ * const replay = { store: memoryReplayStore() };
  * const app = express();
- * app.post('/webhooks', verifyWebhook<{ type: string }>(scheme), (req, res) => {
+ * app.post('/webhooks', verifyWebhook<{ type: string }>(scheme, { replay }), (req, res) => {
  *   res.json({ id: req.webhook.id, type: req.body.type });
  * });
  * ```
@@ -82,21 +53,7 @@ export function verifyWebhook<Payload = unknown>(
   scheme: WebhookScheme,
   options: VerifyWebhookOptions = {},
 ): RequestHandler<Request['params'], unknown, Payload> {
-  if (typeof scheme !== 'object' || scheme === null || typeof scheme.verify !== 'function') {
-    throw new TypeError(
-      'verifyWebhook() needs a scheme, such as standardWebhooks({ secret }) or codaiq({ secret }).',
-    );
-  }
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError('verifyWebhook() options must be an object.');
-  }
-  const { limit = DEFAULT_BODY_LIMIT, onError = respond } = options;
-  if (!Number.isSafeInteger(limit) || limit < 0) {
-    throw new TypeError('limit must be a whole number of bytes, 0 or more.');
-  }
-  if (typeof onError !== 'function') {
-    throw new TypeError('onError must be a function (error, req, res, next).');
-  }
+  const { limit, onError, guard } = checkOptions(scheme, options);
 
   const refuse = async (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (!(error instanceof WebhookVerificationError)) return next(error);
@@ -111,10 +68,20 @@ export function verifyWebhook<Payload = unknown>(
 
   const handle = async (req: Request, res: Response, next: NextFunction) => {
     let delivery: VerifiedWebhook;
+    let claim: ReplayClaim | undefined;
     try {
       delivery = await scheme.verify({ headers: req.headers, body: await rawBodyOf(req, limit) });
+      claim = await guard?.claim(delivery);
     } catch (error) {
       return refuse(error, req, res, next);
+    }
+    if (claim?.duplicate) return void res.status(200).json({ ok: true, duplicate: true });
+    if (claim) {
+      const { settle } = claim;
+      // The client left while the store answered: nobody to answer, so release and stop.
+      if (res.closed) return void settle(undefined);
+      // 'close' follows every response; one that never finished (client gone) releases.
+      res.once('close', () => void settle(res.writableFinished ? res.statusCode : undefined));
     }
     req.body = delivery.payload;
     req.webhook = delivery;

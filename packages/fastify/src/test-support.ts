@@ -3,6 +3,7 @@ import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { codaiq, standardWebhooks, type WebhookScheme } from '@hookguard/core';
 import fastify5, {
   type FastifyInstance,
+  type FastifyReply,
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
@@ -115,7 +116,12 @@ export const closeAll = async (): Promise<void> => {
 export async function start(
   create: CreateFastify,
   options: VerifyWebhookOptions,
-  setup: { server?: FastifyServerOptions; scope?: (scope: FastifyInstance) => void } = {},
+  setup: {
+    server?: FastifyServerOptions;
+    scope?: (scope: FastifyInstance) => void;
+    /** Answers in place of `{ ok, scheme, id }` once the call is recorded; `call` counts from 1. */
+    respond?: (request: FastifyRequest, reply: FastifyReply, call: number) => unknown;
+  } = {},
 ): Promise<Started> {
   const app = create(setup.server);
   running.push(app);
@@ -123,9 +129,10 @@ export async function start(
   await app.register(async (scope) => {
     await scope.register(verifyWebhook, options);
     setup.scope?.(scope);
-    const handle = async (req: FastifyRequest) => {
+    const handle = async (req: FastifyRequest, reply: FastifyReply) => {
       const { id, scheme, payload, rawBody } = req.webhook;
       calls.push({ id, scheme, body: req.body, payload, rawBody });
+      if (setup.respond) return setup.respond(req, reply, calls.length);
       return { ok: true, scheme, id: id ?? null };
     };
     scope.post('/webhooks', handle);

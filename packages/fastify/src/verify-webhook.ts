@@ -1,36 +1,8 @@
-import {
-  DEFAULT_BODY_LIMIT,
-  readRawBody,
-  type VerifiedWebhook,
-  type WebhookScheme,
-  WebhookVerificationError,
-} from '@hookguard/core';
+import { readRawBody, type VerifiedWebhook, WebhookVerificationError } from '@hookguard/core';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
 import type {} from './fastify-request.js'; // request.webhook's type
-
-/**
- * Options for the {@link verifyWebhook} plugin.
- *
- * @example
- * ```ts
- * import { codaiq } from '@hookguard/core';
- * import type { VerifyWebhookOptions } from '@hookguard/fastify';
- * const options: VerifyWebhookOptions = { scheme: codaiq({ secret }), limit: 64 * 1024 };
- * ```
- */
-export interface VerifyWebhookOptions {
-  /** The configured scheme, e.g. `standardWebhooks({ secret })` or `codaiq({ secret })`. */
-  scheme: WebhookScheme;
-  /** Most body bytes to accept (default 1 MiB); Fastify's `bodyLimit` also holds. */
-  limit?: number;
-  /** Answers a refusal instead of the default JSON error, which goes out if it sends nothing. */
-  onError?: (
-    error: WebhookVerificationError,
-    request: FastifyRequest,
-    reply: FastifyReply,
-  ) => unknown;
-}
+import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
 // Only a cheap presence test, so an unsigned upload is refused before its body is read;
 // core still performs every check, and words the refusal.
@@ -48,22 +20,8 @@ const unavailable = () =>
     'Another content-type parser read the body first. Add no parser where verifyWebhook runs.',
   );
 
-const checkOptions = (options: VerifyWebhookOptions | undefined) => {
-  const { scheme, limit = DEFAULT_BODY_LIMIT, onError } = options ?? {};
-  if (typeof scheme?.verify !== 'function') {
-    throw new TypeError('scheme must be a WebhookScheme, e.g. standardWebhooks({ secret }).');
-  }
-  if (!Number.isSafeInteger(limit) || limit < 0) {
-    throw new TypeError('limit must be a whole number of bytes, 0 or more.');
-  }
-  if (onError !== undefined && typeof onError !== 'function') {
-    throw new TypeError('onError must be a function.');
-  }
-  return { scheme, limit, onError };
-};
-
 async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebhookOptions) {
-  const { scheme, limit, onError } = checkOptions(options);
+  const { scheme, limit, onError, guard } = checkOptions(options);
   const required = REQUIRED_HEADERS.get(scheme.name);
   const unread = new WeakMap<FastifyRequest, unknown>();
 
@@ -111,8 +69,22 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
       if (unread.has(request)) throw unread.get(request);
       const body = request.body ?? EMPTY;
       if (!(body instanceof Uint8Array)) throw unavailable();
-      request.webhook = await scheme.verify({ headers: request.headers, body });
-      request.body = request.webhook.payload;
+      const delivery = await scheme.verify({ headers: request.headers, body });
+      const claim = await guard?.claim(delivery);
+      if (claim?.duplicate) return reply.code(200).send({ ok: true, duplicate: true });
+      if (claim) {
+        const { raw } = reply;
+        const settle = () => void claim.settle(raw.writableFinished ? raw.statusCode : undefined);
+        // The client left while the store answered: nobody to answer, so release and stop.
+        if (raw.closed) {
+          settle();
+          return reply.hijack();
+        }
+        // 'close' follows every response; one that never finished (client gone) releases.
+        raw.once('close', settle);
+      }
+      request.webhook = delivery;
+      request.body = delivery.payload;
     } catch (error) {
       return refuse(error, request, reply);
     }
@@ -125,12 +97,14 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
  * Handlers see the payload as `request.body` and the delivery as `request.webhook`; a
  * refusal answers `{"ok":false,"error":{"code","message"}}` with `error.status` (or
  * `onError`'s answer) and the handler never runs. Other errors go to Fastify's error handler.
+ * With `replay`, each delivery is handled once.
  *
  * @example
  * ```ts
  * const scheme = standardWebhooks({ secret: process.env.WEBHOOK_SECRET });
+ * const replay = { store: memoryReplayStore() };
  * await app.register(async (scope) => {
- *   await scope.register(verifyWebhook, { scheme, limit: 256 * 1024 });
+ *   await scope.register(verifyWebhook, { scheme, limit: 256 * 1024, replay });
  *   scope.post<{ Body: OrderPaid }>('/webhooks', async (req) => ({ id: req.webhook.id }));
  * });
  * ```

@@ -1,0 +1,74 @@
+import {
+  DEFAULT_BODY_LIMIT,
+  type ReplayOptions,
+  replayGuard,
+  type WebhookScheme,
+  type WebhookVerificationError,
+} from '@hookguard/core';
+import type { NextFunction, Request, Response } from 'express';
+
+/**
+ * Options for `verifyWebhook()`.
+ *
+ * @example
+ * ```ts
+ * import type { VerifyWebhookOptions } from '@hookguard/express';
+ * const options: VerifyWebhookOptions = {
+ *   limit: 256 * 1024,
+ *   onError: (error, _req, res) => res.status(error.status).send(error.code),
+ * };
+ * ```
+ */
+export interface VerifyWebhookOptions {
+  /** Most body bytes to accept; a larger body gets 413 `payload_too_large`. Default 1 MiB. */
+  limit?: number;
+  /**
+   * Answers a refused delivery instead of the default JSON error
+   * (`{"ok":false,"error":{"code","message"}}` with `error.status`). On a 413 the
+   * `connection: close` header is already set.
+   */
+  onError?: (
+    error: WebhookVerificationError,
+    req: Request,
+    res: Response,
+    next: NextFunction,
+  ) => void;
+  /**
+   * Handles each delivery once (opt-in). A repeat of one answered 2xx gets 200
+   * `{"ok":true,"duplicate":true}` without the handler; one still being handled, 409
+   * `delivery_in_progress`; a failing or slow store, 503 `replay_store_unavailable`. Any
+   * other outcome (an error, a non-2xx, a client gone) releases it for the sender's retry.
+   * `ttlSeconds` defaults to twice the scheme's tolerance, `storeTimeoutMs` to 2000.
+   *
+   * @example
+   * ```ts
+   * import { memoryReplayStore } from '@hookguard/core';
+   * app.post('/webhooks', verifyWebhook(scheme, { replay: { store: memoryReplayStore() } }), handler);
+   * ```
+   */
+  replay?: ReplayOptions;
+}
+
+const respond: NonNullable<VerifyWebhookOptions['onError']> = (error, _req, res) => {
+  res.status(error.status).json({ ok: false, error: { code: error.code, message: error.message } });
+};
+
+/** `verifyWebhook()`'s arguments, checked at once (TypeError), with their defaults. */
+export const checkOptions = (scheme: WebhookScheme, options: VerifyWebhookOptions) => {
+  if (typeof scheme !== 'object' || scheme === null || typeof scheme.verify !== 'function') {
+    throw new TypeError(
+      'verifyWebhook() needs a scheme, such as standardWebhooks({ secret }) or codaiq({ secret }).',
+    );
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('verifyWebhook() options must be an object.');
+  }
+  const { limit = DEFAULT_BODY_LIMIT, onError = respond, replay } = options;
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new TypeError('limit must be a whole number of bytes, 0 or more.');
+  }
+  if (typeof onError !== 'function') {
+    throw new TypeError('onError must be a function (error, req, res, next).');
+  }
+  return { limit, onError, guard: replay === undefined ? undefined : replayGuard(scheme, replay) };
+};
