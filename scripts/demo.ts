@@ -105,6 +105,15 @@ const cases: Case[] = [
     send: (base) => post(`${base}/webhooks/standard-webhooks`, {}, event),
   },
   {
+    name: 'same delivery sent twice',
+    expected: ok('duplicate'),
+    send: async (base) => {
+      const send = await signed(standard, '/webhooks/standard-webhooks');
+      const first = await send(base);
+      return first.status === 200 ? send(base) : first;
+    },
+  },
+  {
     name: 'oversized body (2 MiB)',
     expected: refused(413, 'payload_too_large'),
     send: async (base) => {
@@ -134,7 +143,8 @@ const stop = (child: ChildProcess) => {
   if (child.pid) process.kill(-child.pid, 'SIGTERM');
 };
 
-const format = (answer: Answer) => `${answer.status} ${answer.code}`;
+const format = (answer: Answer) =>
+  `${answer.status} ${answer.code === '-' && answer.status === 200 ? 'handled' : answer.code}`;
 
 const main = async () => {
   const servers = await Promise.all(ADAPTERS.map(start));
@@ -150,7 +160,7 @@ const main = async () => {
         const good =
           answer.status === testCase.expected.status && answer.code === testCase.expected.code;
         if (!good) unexpected++;
-        row.push(`${good ? 'ok ' : 'BAD'} ${format(answer)}`);
+        row.push(`${good ? '✓' : '✗ UNEXPECTED'} ${format(answer)}`);
       }
       row.push(format(testCase.expected));
       rows.push(row);

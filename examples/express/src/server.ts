@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { codaiq, standardWebhooks } from '@hookguard/core';
+import { codaiq, memoryReplayStore, standardWebhooks } from '@hookguard/core';
 import { verifyWebhook } from '@hookguard/express';
 import express, { type Request, type Response } from 'express';
 
@@ -26,16 +26,20 @@ const acknowledge = (req: Request, res: Response) => {
   res.json({ ok: true, scheme: req.webhook.scheme, id: req.webhook.id ?? null });
 };
 
+// Each delivery is handled once: a re-send after a 2xx is answered as a duplicate.
+// One process, so memory is enough; several instances would share @hookguard/redis.
+const replay = { store: memoryReplayStore() };
+
 const app = express();
 // No body parser before the webhook routes: verifyWebhook() reads the raw body itself.
 app.post(
   '/webhooks/standard-webhooks',
-  verifyWebhook(standardWebhooks({ secret: secret('STANDARD_WEBHOOKS_SECRET') })),
+  verifyWebhook(standardWebhooks({ secret: secret('STANDARD_WEBHOOKS_SECRET') }), { replay }),
   acknowledge,
 );
 app.post(
   '/webhooks/codaiq',
-  verifyWebhook(codaiq({ secret: secret('CODAIQ_WEBHOOK_SECRET') })),
+  verifyWebhook(codaiq({ secret: secret('CODAIQ_WEBHOOK_SECRET') }), { replay }),
   acknowledge,
 );
 

@@ -7,7 +7,7 @@
  * PORT=0 pnpm --filter example-fastify start
  * ```
  */
-import { codaiq, standardWebhooks, type WebhookScheme } from '@hookguard/core';
+import { codaiq, memoryReplayStore, standardWebhooks, type WebhookScheme } from '@hookguard/core';
 import { verifyWebhook } from '@hookguard/fastify';
 import Fastify from 'fastify';
 
@@ -34,13 +34,17 @@ const receivers: ReadonlyArray<readonly [string, WebhookScheme]> = [
   ],
 ];
 
+// Each delivery is handled once: a re-send after a 2xx is answered as a duplicate.
+// One process, so memory is enough; several instances would share @hookguard/redis.
+const replay = { store: memoryReplayStore() };
+
 const app = Fastify();
 
 for (const [path, scheme] of receivers) {
   // One scope per scheme: each verifier covers only its own route, and routes added
   // outside these scopes keep Fastify's usual JSON parsing.
   await app.register(async (scope) => {
-    await scope.register(verifyWebhook, { scheme });
+    await scope.register(verifyWebhook, { scheme, replay });
     scope.post(path, async (request) => ({
       ok: true,
       scheme: request.webhook.scheme,

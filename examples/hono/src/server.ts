@@ -1,5 +1,5 @@
 import { serve } from '@hono/node-server';
-import { codaiq, standardWebhooks, type WebhookScheme } from '@hookguard/core';
+import { codaiq, memoryReplayStore, standardWebhooks, type WebhookScheme } from '@hookguard/core';
 import { verifyWebhook } from '@hookguard/hono';
 import { Hono } from 'hono';
 
@@ -27,10 +27,14 @@ const schemes: Record<string, WebhookScheme> = {
   codaiq: codaiq({ secret: secret('CODAIQ_WEBHOOK_SECRET') }),
 };
 
+// Each delivery is handled once: a re-send after a 2xx is answered as a duplicate.
+// One process, so memory is enough; several instances would share @hookguard/redis.
+const replay = { store: memoryReplayStore() };
+
 const app = new Hono();
 for (const [route, scheme] of Object.entries(schemes)) {
   // verifyWebhook() reads the raw body itself; c.req.json() still works in the handler.
-  app.post(`/webhooks/${route}`, verifyWebhook(scheme), (c) => {
+  app.post(`/webhooks/${route}`, verifyWebhook(scheme, { replay }), (c) => {
     const webhook = c.get('webhook');
     return c.json({ ok: true, scheme: webhook.scheme, id: webhook.id ?? null });
   });

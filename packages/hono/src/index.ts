@@ -1,2 +1,3 @@
-export type { VerifyWebhookOptions, WebhookVariables } from './verify-webhook.js';
+export type { WebhookVariables } from './verify-webhook.js';
 export { verifyWebhook } from './verify-webhook.js';
+export type { VerifyWebhookOptions } from './verify-webhook-options.js';

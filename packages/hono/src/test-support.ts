@@ -83,11 +83,22 @@ export const startApp = async (
     });
   });
   app.onError((error, c) => c.json({ framework: error.message }, 500));
-  const server = await listen(app);
+  const { origin, close } = await serveApp(app);
+  return { url: `${origin}/hook`, calls, close };
+};
+
+/** Serves `app` on a real @hono/node-server at 127.0.0.1, port 0, until `close()`. */
+export const serveApp = async (
+  app: Hono,
+): Promise<{ origin: string; close: () => Promise<void> }> => {
+  const server = await new Promise<ServerType>((resolve) => {
+    const started = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () =>
+      resolve(started),
+    );
+  });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}/hook`,
-    calls,
+    origin: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
@@ -95,13 +106,6 @@ export const startApp = async (
       }),
   };
 };
-
-const listen = (app: Hono): Promise<ServerType> =>
-  new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () =>
-      resolve(server),
-    );
-  });
 
 export interface RawResponse {
   status: number;

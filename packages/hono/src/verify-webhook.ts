@@ -1,11 +1,12 @@
 import {
-  DEFAULT_BODY_LIMIT,
+  type ReplayClaim,
   readRawBody,
   type VerifiedWebhook,
   type WebhookScheme,
   WebhookVerificationError,
 } from '@hookguard/core';
-import type { Context, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
+import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
 /**
  * The context variables {@link verifyWebhook} sets: `c.get('webhook')` is the verified delivery.
@@ -20,29 +21,6 @@ import type { Context, MiddlewareHandler } from 'hono';
  */
 export type WebhookVariables<Payload = unknown> = { webhook: VerifiedWebhook<Payload> };
 
-/**
- * Options for {@link verifyWebhook}.
- *
- * @example
- * ```ts
- * import type { VerifyWebhookOptions } from '@hookguard/hono';
- *
- * const options: VerifyWebhookOptions = {
- *   limit: 256 * 1024,
- *   onError: (error, c) => c.text(error.code, 400),
- * };
- * ```
- */
-export interface VerifyWebhookOptions {
-  /** Most body bytes to accept; a larger body is refused with 413. Default 1 MiB. */
-  limit?: number;
-  /**
-   * Answers a refused delivery instead of the default JSON error response. On a 413,
-   * `connection: close` is already set on `c` for responses built with `c.text()`/`c.json()`.
-   */
-  onError?: (error: WebhookVerificationError, c: Context) => Response | Promise<Response>;
-}
-
 const errorResponse = (error: WebhookVerificationError): Response =>
   new Response(JSON.stringify({ ok: false, error: { code: error.code, message: error.message } }), {
     status: error.status,
@@ -53,6 +31,9 @@ const errorResponse = (error: WebhookVerificationError): Response =>
     },
   });
 
+const duplicateResponse = (): Response =>
+  new Response('{"ok":true,"duplicate":true}', { headers: { 'content-type': 'application/json' } });
+
 /**
  * Hono middleware that verifies a signed webhook before the route handler runs.
  *
@@ -61,17 +42,19 @@ const errorResponse = (error: WebhookVerificationError): Response =>
  * Like Hono's own `bodyLimit`, it then sets `c.req.raw` to a Request over the same bytes,
  * so `c.req.json()`, `c.req.text()`, `c.req.arrayBuffer()` and `c.req.raw` stay readable.
  * A refused delivery gets `{"ok":false,"error":{"code","message"}}` with the error's
- * status (or whatever `onError` returns); any other error goes to `app.onError`.
+ * status (or whatever `onError` returns); any other error goes to `app.onError`. With
+ * `replay`, each delivery is handled once: see {@link VerifyWebhookOptions.replay}.
  *
  * @example
  * ```ts
  * import { Hono } from 'hono';
- * import { standardWebhooks } from '@hookguard/core';
+ * import { memoryReplayStore, standardWebhooks } from '@hookguard/core';
  * import { verifyWebhook } from '@hookguard/hono';
  *
  * const scheme = standardWebhooks({ secret: process.env.WEBHOOK_SECRET });
+ * const replay = { store: memoryReplayStore() };
  * const app = new Hono();
- * app.post('/webhooks', verifyWebhook<{ type: string }>(scheme), (c) =>
+ * app.post('/webhooks', verifyWebhook<{ type: string }>(scheme, { replay }), (c) =>
  *   c.json({ id: c.get('webhook').id, type: c.get('webhook').payload.type }),
  * );
  * ```
@@ -80,28 +63,20 @@ export function verifyWebhook<Payload = unknown>(
   scheme: WebhookScheme,
   options: VerifyWebhookOptions = {},
 ): MiddlewareHandler<{ Variables: WebhookVariables<Payload> }> {
-  if (typeof scheme?.verify !== 'function') {
-    throw new TypeError('verifyWebhook() needs a scheme such as standardWebhooks({ secret }).');
-  }
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError('verifyWebhook() options must be an object.');
-  }
-  const { limit = DEFAULT_BODY_LIMIT, onError } = options;
-  if (!Number.isSafeInteger(limit) || limit < 0) {
-    throw new TypeError('limit must be a whole number of bytes, 0 or more.');
-  }
-  if (onError !== undefined && typeof onError !== 'function') {
-    throw new TypeError('onError must be a function (error, c) => Response.');
-  }
+  const { limit, onError, guard } = checkOptions(scheme, options);
 
   return async function verifyWebhookMiddleware(c, next) {
+    // Captured before c.req.raw is replaced: it aborts when the client leaves early.
+    const { signal } = c.req.raw;
     let delivery: VerifiedWebhook;
+    let claim: ReplayClaim | undefined;
     try {
       const body = await readRawBody(c.req.raw, { limit });
       // What Hono's own bodyLimit does: a fresh Request over the same bytes keeps
       // c.req.json(), c.req.text() and c.req.raw readable in the handler, on every Hono 4.
       if (c.req.raw.bodyUsed) c.req.raw = new Request(c.req.raw, { body: body as BufferSource });
       delivery = await scheme.verify({ headers: c.req.raw.headers, body });
+      claim = await guard?.claim(delivery);
     } catch (error) {
       if (!(error instanceof WebhookVerificationError)) throw error;
       if (!onError) return errorResponse(error);
@@ -109,7 +84,16 @@ export function verifyWebhook<Payload = unknown>(
       if (error.code === 'payload_too_large') c.header('connection', 'close');
       return onError(error, c);
     }
+    if (claim?.duplicate) return duplicateResponse();
     c.set('webhook', delivery as VerifiedWebhook<Payload>);
-    await next();
+    if (!claim) return next();
+    let status: number | undefined;
+    try {
+      await next();
+      // Hono turns a handler's error into c.error and app.onError's answer, whatever its status.
+      if (!c.error && c.finalized && !signal.aborted) status = c.res.status;
+    } finally {
+      await claim.settle(status);
+    }
   };
 }

@@ -1,0 +1,67 @@
+import {
+  DEFAULT_BODY_LIMIT,
+  type ReplayOptions,
+  replayGuard,
+  type WebhookScheme,
+  type WebhookVerificationError,
+} from '@hookguard/core';
+import type { Context } from 'hono';
+
+/**
+ * Options for `verifyWebhook()`.
+ *
+ * @example
+ * ```ts
+ * import { memoryReplayStore } from '@hookguard/core';
+ * import type { VerifyWebhookOptions } from '@hookguard/hono';
+ *
+ * const options: VerifyWebhookOptions = {
+ *   limit: 256 * 1024,
+ *   onError: (error, c) => c.text(error.code, 400),
+ *   replay: { store: memoryReplayStore(), ttlSeconds: 600 },
+ * };
+ * ```
+ */
+export interface VerifyWebhookOptions {
+  /** Most body bytes to accept; a larger body is refused with 413. Default 1 MiB. */
+  limit?: number;
+  /**
+   * Answers a refused delivery instead of the default JSON error response. On a 413,
+   * `connection: close` is already set on `c` for responses built with `c.text()`/`c.json()`.
+   */
+  onError?: (error: WebhookVerificationError, c: Context) => Response | Promise<Response>;
+  /**
+   * Handles each delivery once (opt-in). A re-send of one answered 2xx gets 200
+   * `{"ok":true,"duplicate":true}` without the handler; one still being handled, 409
+   * `delivery_in_progress`; a failing or slow store, 503 `replay_store_unavailable` (both
+   * through `onError` when given). A handler error, a non-2xx answer or a client gone before
+   * the answer releases the delivery for the sender's retry. `ttlSeconds` defaults to twice
+   * the scheme's tolerance, `storeTimeoutMs` to 2000; `@hookguard/redis` shares the store
+   * across instances.
+   *
+   * @example
+   * ```ts
+   * import { memoryReplayStore } from '@hookguard/core';
+   * app.post('/webhooks', verifyWebhook(scheme, { replay: { store: memoryReplayStore() } }), handler);
+   * ```
+   */
+  replay?: ReplayOptions;
+}
+
+/** `verifyWebhook()`'s arguments, checked at once (TypeError), with their defaults. */
+export const checkOptions = (scheme: WebhookScheme, options: VerifyWebhookOptions) => {
+  if (typeof scheme?.verify !== 'function') {
+    throw new TypeError('verifyWebhook() needs a scheme such as standardWebhooks({ secret }).');
+  }
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('verifyWebhook() options must be an object.');
+  }
+  const { limit = DEFAULT_BODY_LIMIT, onError, replay } = options;
+  if (!Number.isSafeInteger(limit) || limit < 0) {
+    throw new TypeError('limit must be a whole number of bytes, 0 or more.');
+  }
+  if (onError !== undefined && typeof onError !== 'function') {
+    throw new TypeError('onError must be a function (error, c) => Response.');
+  }
+  return { limit, onError, guard: replay === undefined ? undefined : replayGuard(scheme, replay) };
+};
