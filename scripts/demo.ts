@@ -7,8 +7,8 @@ import { createInterface } from 'node:readline';
 import { codaiq, standardWebhooks, type WebhookScheme } from '@hookguard/core';
 
 const STANDARD_SECRET =
-  process.env.STANDARD_WEBHOOKS_SECRET ?? 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
-const CODAIQ_SECRET = process.env.CODAIQ_WEBHOOK_SECRET ?? 'cdaq_whsec_local_dev_only';
+  process.env.STANDARD_WEBHOOKS_SECRET || 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const CODAIQ_SECRET = process.env.CODAIQ_WEBHOOK_SECRET || 'cdaq_whsec_local_dev_only';
 const ADAPTERS = ['express', 'fastify', 'hono'] as const;
 
 interface Answer {
