@@ -43,16 +43,18 @@ export const concat = (parts: readonly Uint8Array[]): Uint8Array => {
   return out;
 };
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 /**
  * Strict, canonical base64: `undefined` for anything else. Lenient decoders drop
  * stray characters and ignore padding bits, which would let an altered signature
- * string decode to the same bytes.
+ * string decode to the same bytes; re-encoding and comparing rules all of that out.
  */
 export const decodeBase64 = (text: string): Uint8Array | undefined => {
-  if (!BASE64.test(text)) return undefined;
-  const binary = atob(text);
+  let binary: string;
+  try {
+    binary = atob(text);
+  } catch {
+    return undefined;
+  }
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return encodeBase64(bytes) === text ? bytes : undefined;
