@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import type { VerifiedWebhook, WebhookScheme } from '@hookguard/core';
 import fc from 'fast-check';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { verifyWebhook, type WebhookVariables } from './index.js';
 import {
@@ -291,31 +291,55 @@ describe('verifyWebhook options and errors', () => {
     expect(calls.size).toBe(0);
   });
 
-  it('leaves c.req.raw readable in the handler, with the same headers', async () => {
+  it.each([
+    ['with Content-Length', false],
+    ['chunked', true],
+  ])('hands the handler the same bytes through every body reader (%s)', async (_label, chunked) => {
     const { url } = await start(scheme, undefined, (app) => {
       app.post('/hook', verifyWebhook(scheme), async (c) =>
-        c.json({ raw: await c.req.raw.text(), id: c.req.header('webhook-id') }),
+        c.json({
+          text: await c.req.text(),
+          json: await c.req.json(),
+          bytes: new Uint8Array(await c.req.arrayBuffer()).byteLength,
+          raw: new TextDecoder().decode(c.get('webhook').rawBody),
+          id: c.req.header('webhook-id'),
+        }),
       );
     });
     const headers = await scheme.sign({ body, id: 'msg_raw' });
-    const response = await post(url, headers, body);
-    expect(await response.json()).toEqual({ raw: body, id: 'msg_raw' });
+    const answer = chunked
+      ? JSON.parse((await postChunked(url, headers, [encoder.encode(body)])).body)
+      : await (await post(url, headers, body)).json();
+    expect(answer).toEqual({
+      text: body,
+      json: JSON.parse(body),
+      bytes: Buffer.byteLength(body),
+      raw: body,
+      id: 'msg_raw',
+    });
   });
 
-  it('refuses with 500 raw_body_unavailable when something read the body before it', async () => {
-    const { url, calls } = await start(scheme, undefined, (app) => {
-      app.use('/hook', async (c, next) => {
-        await c.req.raw.text();
-        await next();
+  it.each([
+    ['c.req.json()', (c: Context) => c.req.json()],
+    ['c.req.text()', (c: Context) => c.req.text()],
+    ['c.req.raw.text()', (c: Context) => c.req.raw.text()],
+  ])(
+    'refuses with 500 raw_body_unavailable after %s ran first, never verifying a re-encoding',
+    async (_label, read) => {
+      const { url, calls } = await start(scheme, undefined, (app) => {
+        app.use('/hook', async (c, next) => {
+          await read(c);
+          await next();
+        });
       });
-    });
-    await expectRefusal(
-      await post(url, await scheme.sign({ body }), body),
-      500,
-      'raw_body_unavailable',
-    );
-    expect(calls.size).toBe(0);
-  });
+      await expectRefusal(
+        await post(url, await scheme.sign({ body }), body),
+        500,
+        'raw_body_unavailable',
+      );
+      expect(calls.size).toBe(0);
+    },
+  );
 
   it('does not hang when the client aborts mid-body, and keeps serving', async () => {
     const { url, calls } = await start(scheme);

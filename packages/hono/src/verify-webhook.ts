@@ -5,7 +5,7 @@ import {
   type WebhookScheme,
   WebhookVerificationError,
 } from '@hookguard/core';
-import type { MiddlewareHandler } from 'hono';
+import type { HonoRequest, MiddlewareHandler } from 'hono';
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
 /**
@@ -31,6 +31,27 @@ const errorResponse = (error: WebhookVerificationError): Response =>
     },
   });
 
+// A declared length within the limit bounds the read by itself: the HTTP framing delivers
+// exactly that many bytes. Hono's cached c.req.arrayBuffer() then serves c.req.json() and
+// c.req.text() in the handler without a second Request (which costs more than the HMAC).
+const readBody = async (req: HonoRequest, limit: number): Promise<Uint8Array> => {
+  const declared = req.header('content-length');
+  const cached = Object.keys(req.bodyCache);
+  // Anything but exact bytes in Hono's cache (parsed JSON, decoded text) has lost them.
+  const exact =
+    cached.every((key) => key === 'arrayBuffer') && (cached.length > 0 || !req.raw.bodyUsed);
+  if (exact && declared !== undefined && /^\d+$/.test(declared) && Number(declared) <= limit) {
+    return new Uint8Array(await req.arrayBuffer());
+  }
+  // Unknown length (chunked) or over the limit: read bounded, refusing as soon as it passes;
+  // a body something else consumed is refused as raw_body_unavailable here.
+  const body = await readRawBody(req.raw, { limit });
+  // What Hono's own bodyLimit does: a fresh Request over the same bytes keeps c.req.json(),
+  // c.req.text() and c.req.raw readable in the handler.
+  if (req.raw.bodyUsed) req.raw = new Request(req.raw, { body: body as BufferSource });
+  return body;
+};
+
 const duplicateResponse = (): Response =>
   new Response('{"ok":true,"duplicate":true}', { headers: { 'content-type': 'application/json' } });
 
@@ -39,8 +60,9 @@ const duplicateResponse = (): Response =>
  *
  * It reads the raw body once (refusing more than `limit` bytes without buffering them),
  * verifies it with `scheme`, sets the delivery as `c.get('webhook')` and calls `next()`.
- * Like Hono's own `bodyLimit`, it then sets `c.req.raw` to a Request over the same bytes,
- * so `c.req.json()`, `c.req.text()`, `c.req.arrayBuffer()` and `c.req.raw` stay readable.
+ * The bytes are read through Hono's cached `c.req.arrayBuffer()` (or, for a body of unknown
+ * length, a bounded read behind a fresh `c.req.raw`), so `c.req.json()`, `c.req.text()` and
+ * `c.req.arrayBuffer()` still work in the handler; `c.get('webhook').rawBody` has the bytes.
  * A refused delivery gets `{"ok":false,"error":{"code","message"}}` with the error's
  * status (or whatever `onError` returns); any other error goes to `app.onError`. With
  * `replay`, each delivery is handled once: see {@link VerifyWebhookOptions.replay}.
@@ -71,10 +93,7 @@ export function verifyWebhook<Payload = unknown>(
     let delivery: VerifiedWebhook;
     let claim: ReplayClaim | undefined;
     try {
-      const body = await readRawBody(c.req.raw, { limit });
-      // What Hono's own bodyLimit does: a fresh Request over the same bytes keeps
-      // c.req.json(), c.req.text() and c.req.raw readable in the handler, on every Hono 4.
-      if (c.req.raw.bodyUsed) c.req.raw = new Request(c.req.raw, { body: body as BufferSource });
+      const body = await readBody(c.req, limit);
       delivery = await scheme.verify({ headers: c.req.raw.headers, body });
       claim = await guard?.claim(delivery);
     } catch (error) {
