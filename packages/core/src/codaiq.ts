@@ -113,7 +113,8 @@ export function codaiq(options: CodaiqOptions): WebhookScheme {
 
       const rawBody = toBytes(body);
       const signed = [headerBytes(`${t}.`), rawBody];
-      const matched = await matchHmac(hmacs, signed, v1);
+      const found = matchHmac(hmacs, signed, v1);
+      const matched = found instanceof Promise ? await found : found;
       if (!matched) {
         throw new WebhookVerificationError(
           'signature_mismatch',

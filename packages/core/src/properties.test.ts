@@ -138,3 +138,52 @@ describe.each(schemes)('%s properties', (name, scheme) => {
     );
   });
 });
+
+describe('signature decoding', () => {
+  const canonicalBase64 = (text: string) => {
+    const bytes = Buffer.from(text, 'base64');
+    return bytes.toString('base64') === text ? Uint8Array.from(bytes) : undefined;
+  };
+  const base64ish = fc.oneof(
+    fc.uint8Array({ maxLength: 70 }).map((bytes) => Buffer.from(bytes).toString('base64')),
+    fc.string({ unit: fc.constantFrom(...'AQgw+/=AZaz09 -_\n'.split('')), maxLength: 48 }),
+    fc
+      .tuple(
+        fc.uint8Array({ minLength: 1, maxLength: 40 }),
+        fc.nat(),
+        fc.integer({ min: 0, max: 6 }),
+      )
+      .map(([bytes, at, bit]) => {
+        const text = Buffer.from(bytes).toString('base64');
+        return flipChar(text, at % text.length, bit);
+      }),
+  );
+
+  it('accepts exactly the canonical base64 strings, decoding them as Node does', async () => {
+    const { decodeBase64 } = await import('./lib/bytes.js');
+    fc.assert(
+      fc.property(base64ish, (text) => {
+        expect(decodeBase64(text)).toEqual(canonicalBase64(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('accepts exactly lower-case hex, decoding it as Node does', async () => {
+    const { decodeHex, encodeHex } = await import('./lib/bytes.js');
+    const hexish = fc.oneof(
+      fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes).toString('hex')),
+      fc.string({ unit: fc.constantFrom(...'09afAFgG/:`'.split('')), maxLength: 20 }),
+    );
+    fc.assert(
+      fc.property(hexish, (text) => {
+        const expected = /^(?:[0-9a-f]{2})*$/.test(text)
+          ? Uint8Array.from(Buffer.from(text, 'hex'))
+          : undefined;
+        expect(decodeHex(text)).toEqual(expected);
+        if (expected) expect(encodeHex(expected)).toBe(text);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});

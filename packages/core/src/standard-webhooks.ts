@@ -152,7 +152,8 @@ export function standardWebhooks(options: StandardWebhooksOptions): WebhookSchem
 
       const rawBody = toBytes(body);
       const signed = [headerBytes(`${id}.${timestamp}.`), rawBody];
-      let matched = (await matchHmac(hmacs, signed, candidates.v1)) !== undefined;
+      const found = matchHmac(hmacs, signed, candidates.v1);
+      let matched = (found instanceof Promise ? await found : found) !== undefined;
       for (const verify of verifiers) {
         for (const candidate of candidates.v1a) {
           matched = (candidate.byteLength === 64 && (await verify(signed, candidate))) || matched;

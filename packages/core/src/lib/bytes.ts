@@ -43,21 +43,43 @@ export const concat = (parts: readonly Uint8Array[]): Uint8Array => {
   return out;
 };
 
+const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const SEXTETS = new Int8Array(128).fill(-1);
+for (let i = 0; i < 64; i++) SEXTETS[BASE64_ALPHABET.charCodeAt(i)] = i;
+const PAD = 0x3d;
+
 /**
  * Strict, canonical base64: `undefined` for anything else. Lenient decoders drop
  * stray characters and ignore padding bits, which would let an altered signature
- * string decode to the same bytes; re-encoding and comparing rules all of that out.
+ * string decode to the same bytes. One pass, no intermediate strings: every character
+ * in the alphabet, `=` only as end padding, and the unused bits of the last character zero.
  */
 export const decodeBase64 = (text: string): Uint8Array | undefined => {
-  let binary: string;
-  try {
-    binary = atob(text);
-  } catch {
-    return undefined;
+  const length = text.length;
+  if (length % 4 !== 0) return undefined;
+  const padding =
+    length > 0 && text.charCodeAt(length - 1) === PAD
+      ? text.charCodeAt(length - 2) === PAD
+        ? 2
+        : 1
+      : 0;
+  const bytes = new Uint8Array((length / 4) * 3 - padding);
+  let bits = 0;
+  let count = 0;
+  let out = 0;
+  for (let i = 0; i < length - padding; i++) {
+    const code = text.charCodeAt(i);
+    const sextet = code < 128 ? (SEXTETS[code] as number) : -1;
+    if (sextet < 0) return undefined;
+    bits = (bits << 6) | sextet;
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      bytes[out++] = bits >> count;
+      bits &= (1 << count) - 1;
+    }
   }
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return encodeBase64(bytes) === text ? bytes : undefined;
+  return bits === 0 ? bytes : undefined;
 };
 
 export const encodeBase64 = (bytes: Uint8Array): string => {
@@ -66,20 +88,27 @@ export const encodeBase64 = (bytes: Uint8Array): string => {
   return btoa(binary);
 };
 
-const HEX = /^(?:[0-9a-f]{2})*$/;
+const nibble = (code: number): number =>
+  code >= 0x30 && code <= 0x39 ? code - 0x30 : code >= 0x61 && code <= 0x66 ? code - 0x57 : -1;
 
 /** Lower-case hex only, so no two header strings decode to the same signature. */
 export const decodeHex = (text: string): Uint8Array | undefined => {
-  if (!HEX.test(text)) return undefined;
+  if (text.length % 2 !== 0) return undefined;
   const bytes = new Uint8Array(text.length / 2);
-  for (let i = 0; i < bytes.length; i++)
-    bytes[i] = Number.parseInt(text.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < bytes.length; i++) {
+    const high = nibble(text.charCodeAt(2 * i));
+    const low = nibble(text.charCodeAt(2 * i + 1));
+    if ((high | low) < 0) return undefined;
+    bytes[i] = (high << 4) | low;
+  }
   return bytes;
 };
 
+const HEX_PAIRS = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
+
 export const encodeHex = (bytes: Uint8Array): string => {
   let hex = '';
-  for (let i = 0; i < bytes.length; i++) hex += (bytes[i] as number).toString(16).padStart(2, '0');
+  for (let i = 0; i < bytes.length; i++) hex += HEX_PAIRS[bytes[i] as number];
   return hex;
 };
 
