@@ -15,11 +15,11 @@ export const matchHmac = (
   const digests = hmacs.map((hmac) => hmac(signed));
   // The Node backend answers synchronously: then no promise and no extra microtask turn.
   return digests.every((digest) => digest instanceof Uint8Array)
-    ? firstMatch(digests, candidates)
-    : Promise.all(digests).then((expected) => firstMatch(expected, candidates));
+    ? compareAll(digests, candidates)
+    : Promise.all(digests).then((expected) => compareAll(expected, candidates));
 };
 
-const firstMatch = (
+const compareAll = (
   digests: readonly Uint8Array[],
   candidates: readonly Uint8Array[],
 ): Uint8Array | undefined => {
