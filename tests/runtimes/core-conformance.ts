@@ -10,8 +10,12 @@ import {
   WebhookVerificationError,
 } from '@hookguard/core';
 import fc from 'fast-check';
-import codaiqJson from '../../../shared/vectors/codaiq.json' with { type: 'json' };
-import standardJson from '../../../shared/vectors/standard-webhooks.json' with { type: 'json' };
+import {
+  type CodaiqVector,
+  codaiqVectors,
+  type StandardWebhooksVector as StandardVector,
+  standardWebhooksVectors as standardVectors,
+} from '../../packages/core/test/vectors/index.ts';
 
 export interface CaseResult {
   name: string;
@@ -23,32 +27,6 @@ export interface ConformanceReport {
   cases: CaseResult[];
   summary: { total: number; passed: number; failed: number };
 }
-
-interface StandardVector {
-  name: string;
-  secret?: string;
-  publicKey?: string;
-  privateKey?: string;
-  id: string;
-  timestamp: number;
-  payload: string;
-  signature: string;
-}
-
-interface CodaiqVector {
-  name: string;
-  secret: string;
-  timestamp: number;
-  payload: string;
-  signature: string;
-}
-
-const standardVectors = standardJson as {
-  v1: StandardVector[];
-  v1a: StandardVector[];
-  decoys: string[];
-};
-const codaiqVectors = codaiqJson as { v1: CodaiqVector[] };
 
 // The code -> status mapping is part of the public contract, so it is restated here.
 const STATUS: Record<ErrorCode, number> = {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { standardWebhooks } from './standard-webhooks.js';
-import { expectRejection, standardWebhooksVectors as vectors } from './test-support.js';
+import {
+  expectRejection,
+  type StandardWebhooksEd25519Vector,
+  type StandardWebhooksHmacVector,
+  standardWebhooksVectors as vectors,
+} from './test-support.js';
 
 const headersOf = (vector: { id: string; timestamp: number }, signature: string) => ({
   'webhook-id': vector.id,
@@ -8,10 +13,9 @@ const headersOf = (vector: { id: string; timestamp: number }, signature: string)
   'webhook-signature': signature,
 });
 
-const schemeFor = (vector: (typeof vectors.v1)[number]) =>
+const schemeFor = (vector: StandardWebhooksHmacVector | StandardWebhooksEd25519Vector) =>
   standardWebhooks({
-    secret: vector.secret,
-    publicKey: vector.publicKey,
+    ...('secret' in vector ? { secret: vector.secret } : { publicKey: vector.publicKey }),
     now: () => vector.timestamp * 1000,
   });
 

@@ -1,37 +1,15 @@
 // Shared fixtures for the core tests (not part of the package: nothing imports it but tests).
-import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import type { ErrorCode } from './errors.js';
 import { WebhookVerificationError } from './errors.js';
 
-const vectorsDir = new URL('../../../../shared/vectors/', import.meta.url);
-
-export interface StandardWebhooksVector {
-  name: string;
-  secret?: string;
-  publicKey?: string;
-  privateKey?: string;
-  id: string;
-  timestamp: number;
-  payload: string;
-  signature: string;
-}
-
-export interface CodaiqVector {
-  name: string;
-  secret: string;
-  timestamp: number;
-  payload: string;
-  signature: string;
-}
-
-export const standardWebhooksVectors = JSON.parse(
-  readFileSync(new URL('standard-webhooks.json', vectorsDir), 'utf8'),
-) as { v1: StandardWebhooksVector[]; v1a: StandardWebhooksVector[]; decoys: string[] };
-
-export const codaiqVectors = JSON.parse(
-  readFileSync(new URL('codaiq.json', vectorsDir), 'utf8'),
-) as { v1: CodaiqVector[] };
+export type {
+  CodaiqVector,
+  StandardWebhooksEd25519Vector,
+  StandardWebhooksHmacVector,
+  StandardWebhooksVector,
+} from '../test/vectors/index.js';
+export { codaiqVectors, standardWebhooksVectors } from '../test/vectors/index.js';
 
 /** A valid 32-byte Standard Webhooks secret for tests that need one. */
 export const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';

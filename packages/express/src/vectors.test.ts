@@ -1,39 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { codaiq, standardWebhooks, type WebhookScheme } from '@hookguard/core';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
+import {
+  codaiqVectors as codaiqJson,
+  type StandardWebhooksEd25519Vector,
+  type StandardWebhooksHmacVector,
+  standardWebhooksVectors as standard,
+} from '../../core/test/vectors/index.js';
 import { expressVersions, type Headers, receiver } from './test-helpers.js';
 
-// The vectors sit in `shared/` beside the repository root.
-const vectors = (file: string) =>
-  JSON.parse(
-    readFileSync(new URL(`../../../../shared/vectors/${file}`, import.meta.url), 'utf8'),
-  ) as unknown;
-
-interface StandardVector {
-  name: string;
-  secret?: string;
-  publicKey?: string;
-  id: string;
-  timestamp: number;
-  payload: string;
-  signature: string;
-}
-
-interface CodaiqVector {
-  name: string;
-  secret: string;
-  timestamp: number;
-  payload: string;
-  signature: string;
-}
-
-const standard = vectors('standard-webhooks.json') as {
-  v1: StandardVector[];
-  v1a: StandardVector[];
-  decoys: string[];
-};
-const codaiqVectors = (vectors('codaiq.json') as { v1: CodaiqVector[] }).v1;
+const codaiqVectors = codaiqJson.v1;
+type StandardVector = StandardWebhooksHmacVector | StandardWebhooksEd25519Vector;
 
 interface Case {
   name: string;
@@ -45,8 +22,7 @@ interface Case {
 const standardCase = (vector: StandardVector, signature = vector.signature): Case => ({
   name: vector.name,
   scheme: standardWebhooks({
-    ...(vector.secret === undefined ? {} : { secret: vector.secret }),
-    ...(vector.publicKey === undefined ? {} : { publicKey: vector.publicKey }),
+    ...('secret' in vector ? { secret: vector.secret } : { publicKey: vector.publicKey }),
     now: () => vector.timestamp * 1000,
   }),
   headers: {
@@ -71,13 +47,13 @@ const valid: Case[] = [
   })),
 ];
 
-const [reference] = standard.v1 as [StandardVector];
+const [reference] = standard.v1 as [StandardWebhooksHmacVector];
 const decoys = standard.decoys.map((decoy) => ({
   ...standardCase(reference, decoy),
   name: `${reference.name} signed "${decoy}"`,
 }));
 
-describe.each(expressVersions)('%s with the shared test vectors', (_version, express) => {
+describe.each(expressVersions)('%s with the published test vectors', (_version, express) => {
   it('has vectors to run', () => {
     expect(valid.length).toBeGreaterThanOrEqual(6);
     expect(decoys.length).toBeGreaterThanOrEqual(4);

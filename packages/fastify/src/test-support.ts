@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Agent, type IncomingHttpHeaders, request } from 'node:http';
 import { codaiq, standardWebhooks, type WebhookScheme } from '@hookguard/core';
 import fastify5, {
@@ -8,6 +7,7 @@ import fastify5, {
   type FastifyServerOptions,
 } from 'fastify';
 import fastify4 from 'fastify4';
+import { codaiqVectors, standardWebhooksVectors } from '../../core/test/vectors/index.js';
 import { type VerifyWebhookOptions, verifyWebhook } from './index.js';
 
 /** Both supported Fastify majors; the v4 factory is typed as v5 since the test code is shared. */
@@ -34,23 +34,14 @@ export interface SchemeCase {
   };
 }
 
-interface Vector {
-  secret: string;
-  id: string;
-  timestamp: number;
-  payload: string;
-  signature: string;
-}
-
-const firstVector = (file: string): Vector => {
-  const url = new URL(`../../../../shared/vectors/${file}`, import.meta.url);
-  const [vector] = (JSON.parse(readFileSync(url, 'utf8')) as { v1: Vector[] }).v1;
-  if (!vector) throw new Error(`${file} has no v1 vector`);
+const firstVector = <T>(vectors: { v1: T[] }): T => {
+  const [vector] = vectors.v1;
+  if (!vector) throw new Error('the vectors have no v1 entry');
   return vector;
 };
 
-const standardVector = firstVector('standard-webhooks.json');
-const codaiqVector = firstVector('codaiq.json');
+const standardVector = firstVector(standardWebhooksVectors);
+const codaiqVector = firstVector(codaiqVectors);
 
 export const STANDARD_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 export const CODAIQ_SECRET = 'cdaq_whsec_local_dev_only';
