@@ -8,19 +8,6 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { rawBodyOf } from './capture-raw-body.js';
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
-declare global {
-  namespace Express {
-    interface Request {
-      /**
-       * The verified delivery, set by `verifyWebhook()` before the route handler runs. Typed
-       * as present so handlers behind the middleware read `req.webhook.id` directly; it is
-       * `undefined` on routes without it. Its payload has the route's body type.
-       */
-      webhook: VerifiedWebhook<this extends { body: infer Body } ? Body : unknown>;
-    }
-  }
-}
-
 /**
  * Express middleware that verifies a signed webhook over its exact raw bytes before the
  * route handler runs.
