@@ -1,3 +1,4 @@
+import { replayKey } from '@hookguard/core';
 import { redisReplayStore } from '@hookguard/redis';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -58,8 +59,8 @@ const signed = async (scheme: SchemeName, failFirst?: Payload['failFirst']): Pro
   const payload: Payload = { id, type: 'order.paid', ...(failFirst ? { failFirst } : {}) };
   const body = JSON.stringify(payload);
   const headers = await schemes[scheme].sign({ body, id: `msg_${id}` });
-  const { replayKey } = await schemes[scheme].verify({ headers, body });
-  return { scheme, id, headers, body, key: PREFIX + replayKey };
+  const key = PREFIX + (await replayKey(await schemes[scheme].verify({ headers, body })));
+  return { scheme, id, headers, body, key };
 };
 
 type Answer =

@@ -71,6 +71,22 @@ describe('codaiq()', () => {
     ).resolves.toBeDefined();
   });
 
+  it('refuses an X-Codaiq-Signature sent twice, even when one copy verifies', async () => {
+    const scheme = codaiq({ secret: SECRET, now: () => NOW });
+    const signed = await scheme.sign({ body });
+    const valid = signed['x-codaiq-signature'] as string;
+    const conflicting = `t=${NOW - 1000},v1=${'0'.repeat(64)}`;
+    for (const second of [conflicting, valid]) {
+      const fetchHeaders = new Headers({ 'x-codaiq-signature': valid });
+      fetchHeaders.append('x-codaiq-signature', second);
+      const nodeRecord = { 'x-codaiq-signature': `${valid}, ${second}` };
+      for (const headers of [fetchHeaders, nodeRecord]) {
+        const error = await expectRejection(scheme.verify({ headers, body }), 'malformed_header');
+        expect(error.message).toContain('x-codaiq-signature header was sent more than once');
+      }
+    }
+  });
+
   it('requires X-Codaiq-Timestamp, when present, to equal t=', async () => {
     const scheme = codaiq({ secret: SECRET, now });
     const headers = { ...(await scheme.sign({ body })), 'x-codaiq-timestamp': String(NOW + 1) };

@@ -1,6 +1,14 @@
 import { hmacSha256 } from '#crypto';
 import { WebhookVerificationError } from './errors.js';
-import { decodeHex, EMPTY, encodeHex, headerBytes, parseJson, toBytes } from './lib/bytes.js';
+import {
+  decodeHex,
+  EMPTY,
+  encodeHex,
+  headerBytes,
+  parseJson,
+  rawBytes,
+  toBytes,
+} from './lib/bytes.js';
 import { readHeader, requireHeader } from './lib/headers.js';
 import { codaiqSecret } from './lib/keys.js';
 import { matchHmac } from './lib/match.js';
@@ -111,7 +119,7 @@ export function codaiq(options: CodaiqOptions): WebhookScheme {
         );
       }
 
-      const rawBody = toBytes(body);
+      const rawBody = rawBytes(body);
       const signed = [headerBytes(`${t}.`), rawBody];
       const found = matchHmac(hmacs, signed, v1);
       const matched = found instanceof Promise ? await found : found;
@@ -123,7 +131,6 @@ export function codaiq(options: CodaiqOptions): WebhookScheme {
       }
       return {
         scheme: 'codaiq',
-        replayKey: `codaiq:${t}:${encodeHex(matched)}`,
         timestamp: new Date(milliseconds),
         payload: parseJson(rawBody),
         rawBody,

@@ -8,6 +8,7 @@ export type { NodeRequestLike, ReadRawBodyOptions } from './read-raw-body.js';
 export { DEFAULT_BODY_LIMIT, readRawBody } from './read-raw-body.js';
 export type { ReplayClaim, ReplayGuard, ReplayOptions } from './replay-guard.js';
 export { replayGuard } from './replay-guard.js';
+export { replayKey } from './replay-key.js';
 export type { ClaimResult, ReplayStore } from './replay-store.js';
 export type { StandardWebhooksOptions } from './standard-webhooks.js';
 export { standardWebhooks } from './standard-webhooks.js';

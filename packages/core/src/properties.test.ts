@@ -99,6 +99,29 @@ describe.each(schemes)('%s properties', (name, scheme) => {
     );
   });
 
+  it('any signed header sent twice is malformed_header, joined by Node or appended in Headers', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        jsonBody,
+        id,
+        id,
+        fc.constantFrom(...headerNames),
+        inWindow,
+        async (body, firstId, secondId, header, timestamp) => {
+          const headers = await scheme.sign({ body, id: firstId, timestamp: NOW });
+          const other = await scheme.sign({ body, id: secondId, timestamp });
+          const [first, second] = [headers[header] as string, other[header] as string];
+          const fetchHeaders = new Headers(headers);
+          fetchHeaders.append(header, second);
+          for (const doubled of [{ ...headers, [header]: `${first}, ${second}` }, fetchHeaders]) {
+            await expectRejection(scheme.verify({ headers: doubled, body }), 'malformed_header');
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('arbitrary header strings never throw anything but WebhookVerificationError', async () => {
     const value = fc.oneof(
       fc.string(),
@@ -135,6 +158,33 @@ describe.each(schemes)('%s properties', (name, scheme) => {
         expect(await verifyOutcome(scheme, beyond, body)).toBe('timestamp_out_of_window');
       }),
       { numRuns: 20 },
+    );
+  });
+});
+
+describe('Standard Webhooks signature lists', () => {
+  const scheme = schemes[0][1];
+  const entry = fc.oneof(
+    fc
+      .uint8Array({ minLength: 32, maxLength: 32 })
+      .map((b) => `v1,${Buffer.from(b).toString('base64')}`),
+    fc.constantFrom('v1,', 'v2,AAAA', 'v1a,', 'v1,dawfeoifkpqwoekfpqoekf'),
+  );
+
+  it('any mix of valid, empty and unknown entries is one header, verified by its valid entry', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(entry, { maxLength: 8 }),
+        fc.array(entry, { maxLength: 8 }),
+        async (before, after) => {
+          const headers = await scheme.sign({ body: '{}', id: 'msg_list', timestamp: NOW });
+          const list = [...before, headers['webhook-signature'], ...after].join(' ');
+          await expect(
+            scheme.verify({ headers: { ...headers, 'webhook-signature': list }, body: '{}' }),
+          ).resolves.toMatchObject({ id: 'msg_list' });
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { memoryReplayStore } from './memory-replay-store.js';
 import { replayGuard } from './replay-guard.js';
+import { replayKey } from './replay-key.js';
 import type { ReplayStore } from './replay-store.js';
 import { standardWebhooks } from './standard-webhooks.js';
 import { expectRejection, SECRET } from './test-support.js';
@@ -66,14 +67,34 @@ describe('replayGuard()', () => {
     expect(error.status).toBe(409);
   });
 
-  it('keys Codaiq deliveries by t and signature', async () => {
+  it('keys a Codaiq delivery by t and the body, whichever rotated secret matched', async () => {
     const { codaiq } = await import('./codaiq.js');
-    const codaiqScheme = codaiq({ secret: 'cdaq_whsec_x', now: () => NOW });
-    const headers = await codaiqScheme.sign({ body });
-    const verified = await codaiqScheme.verify({ headers, body });
-    expect(verified.replayKey).toBe(
-      `codaiq:${NOW}:${headers['x-codaiq-signature']?.split('v1=')[1]}`,
-    );
+    const [NEW, OLD] = ['cdaq_whsec_new', 'cdaq_whsec_old'];
+    const codaiqScheme = codaiq({ secret: [NEW, OLD], now: () => NOW });
+    const signedWith = async (secret: string) =>
+      (await codaiq({ secret, now: () => NOW }).sign({ body }))['x-codaiq-signature'] as string;
+    const [withNew, withOld] = [await signedWith(NEW), await signedWith(OLD)];
+    const both = `${withNew},${withOld.split(',')[1]}`;
+    const guard = replayGuard(codaiqScheme, { store: memoryReplayStore() });
+    const claimWith = async (signature: string) =>
+      guard.claim(
+        await codaiqScheme.verify({ headers: { 'x-codaiq-signature': signature }, body }),
+      );
+
+    const first = await claimWith(both);
+    if (!first.duplicate) await first.settle(200);
+    for (const resent of [withNew, withOld, both, `${withOld},${withNew.split(',')[1]}`]) {
+      expect(await claimWith(resent)).toEqual({ duplicate: true });
+    }
+    const other = await codaiqScheme.verify({
+      headers: await codaiq({ secret: NEW, now: () => NOW }).sign({ body: `${body} ` }),
+      body: `${body} `,
+    });
+    expect((await guard.claim(other)).duplicate).toBe(false);
+  });
+
+  it('keys deliveries that carry an id by scheme and id', async () => {
+    expect(await replayKey(await delivery('msg_42'))).toBe('standard-webhooks:msg_42');
   });
 
   it('fails closed with replay_store_unavailable (503) when the store errors or hangs', async () => {

@@ -1,4 +1,5 @@
 import { WebhookVerificationError } from './errors.js';
+import { replayKey } from './replay-key.js';
 import type { ReplayStore } from './replay-store.js';
 import type { VerifiedWebhook, WebhookScheme } from './types.js';
 
@@ -72,7 +73,7 @@ const seconds = (value: number | undefined, fallback: number, name: string): num
 
 /**
  * Builds the {@link ReplayGuard} for `scheme`: claims each verified delivery's
- * `replayKey`, answers duplicates, and fails closed (503, handler not run) when the
+ * {@link replayKey}, answers duplicates, and fails closed (503, handler not run) when the
  * store errors or is slower than `storeTimeoutMs`, so the sender retries and nothing is lost.
  *
  * @example
@@ -111,7 +112,7 @@ export function replayGuard(scheme: WebhookScheme, options: ReplayOptions): Repl
 
   return {
     async claim(delivery) {
-      const key = delivery.replayKey;
+      const key = await replayKey(delivery);
       const token = crypto.randomUUID();
       const answer = await bounded(() => store.claim(key, token, claimTtlMs));
       if (answer === 'done') return { duplicate: true };

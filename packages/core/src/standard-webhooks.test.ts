@@ -8,6 +8,7 @@ import {
   SECRET,
   standardWebhooksVectors as vectors,
 } from './test-support.js';
+import type { VerifyInput } from './types.js';
 
 const NOW = 1_700_000_000_000;
 const now = () => NOW;
@@ -183,12 +184,30 @@ describe('standardWebhooks()', () => {
       ['a timestamp with spaces', { 'webhook-timestamp': ' 1700000000' }],
       ['an empty signature header', { 'webhook-signature': '   ' }],
       ['a duplicated id', { 'webhook-id': ['a', 'b'] }],
+      ['an id sent twice, as Node joins it', { 'webhook-id': 'msg_a, msg_b' }],
+      ['a timestamp sent twice, as Node joins it', { 'webhook-timestamp': '1700000000, 1' }],
       ['33 signatures', { 'webhook-signature': Array(33).fill('v1,AAAA').join(' ') }],
     ])('rejects %s as malformed_header', async (_label, override) => {
       const scheme = standardWebhooks({ secret: SECRET, now });
       const headers = { ...(await scheme.sign({ body })), ...override };
       await expectRejection(scheme.verify({ headers, body }), 'malformed_header');
     });
+
+    it.each(['webhook-id', 'webhook-timestamp', 'webhook-signature'])(
+      'refuses %s sent twice as malformed_header, in Fetch Headers and Node records alike',
+      async (name) => {
+        const scheme = standardWebhooks({ secret: SECRET, now });
+        const signed = await scheme.sign({ body, id: 'msg_twice' });
+        const value = signed[name] as string;
+        const fetchHeaders = new Headers(signed);
+        fetchHeaders.append(name, value);
+        const nodeRecord = { ...signed, [name]: `${value}, ${value}` };
+        for (const headers of [fetchHeaders, nodeRecord]) {
+          const error = await expectRejection(scheme.verify({ headers, body }), 'malformed_header');
+          expect(error.message).toContain(`${name} header was sent more than once`);
+        }
+      },
+    );
 
     it('skips unknown versions and reports a mismatch when nothing is checkable', async () => {
       const scheme = standardWebhooks({ secret: SECRET, now });
@@ -349,5 +368,24 @@ describe('standardWebhooks()', () => {
     expect(error).toBeInstanceOf(WebhookVerificationError);
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe('WebhookVerificationError');
+  });
+
+  it('rejects a body that is not raw bytes with raw_body_unavailable, never a TypeError', async () => {
+    const scheme = standardWebhooks({ secret: SECRET, now });
+    const headers = await scheme.sign({ body });
+    for (const parsed of [JSON.parse(body), null, undefined, 42, [body]]) {
+      const input = { headers, body: parsed } as unknown as VerifyInput;
+      const error = await expectRejection(scheme.verify(input), 'raw_body_unavailable');
+      expect(error.status).toBe(500);
+      expect(error.message).toMatch(/raw/);
+    }
+  });
+
+  it('rejects headers that are not a header record with malformed_header, never a TypeError', async () => {
+    const scheme = standardWebhooks({ secret: SECRET, now });
+    for (const headers of [null, undefined, 'webhook-id: x', 42]) {
+      const input = { headers, body } as unknown as VerifyInput;
+      await expectRejection(scheme.verify(input), 'missing_header', 'malformed_header');
+    }
   });
 });

@@ -7,9 +7,10 @@ import {
   encodeHex,
   headerBytes,
   parseJson,
+  rawBytes,
   toBytes,
 } from './lib/bytes.js';
-import { readHeader, requireHeader } from './lib/headers.js';
+import { type Joined, readHeader, requireHeader } from './lib/headers.js';
 import { ed25519PrivateKey, ed25519PublicKey, standardWebhooksSecret } from './lib/keys.js';
 import { matchHmac } from './lib/match.js';
 import {
@@ -61,6 +62,11 @@ const readId = (headers: HeadersLike) => {
   if (svixId !== undefined) return { names: HEADER_SETS[1], id: svixId };
   throw new WebhookVerificationError('missing_header', 'The webhook-id header is missing.');
 };
+
+// A signature list is space-separated `v1,<base64>` entries, so ", " is legal right after a
+// version with an empty signature ("v1, v1,abc="). Two joined copies put ", " after a
+// signature instead: a comma that is not the first in its entry.
+const joinedLists: Joined = (value) => /,[^ ]*, /.test(value);
 
 const parseSignatures = (header: string, name: string) => {
   const v1: Uint8Array[] = [];
@@ -130,7 +136,7 @@ export function standardWebhooks(options: StandardWebhooksOptions): WebhookSchem
     async verify({ headers, body }): Promise<VerifiedWebhook> {
       const { names, id } = readId(headers);
       const timestamp = requireHeader(headers, names.timestamp);
-      const signature = requireHeader(headers, names.signature);
+      const signature = requireHeader(headers, names.signature, joinedLists);
       if (id === '') {
         throw new WebhookVerificationError('malformed_header', `The ${names.id} header is empty.`);
       }
@@ -150,7 +156,7 @@ export function standardWebhooks(options: StandardWebhooksOptions): WebhookSchem
         );
       }
 
-      const rawBody = toBytes(body);
+      const rawBody = rawBytes(body);
       const signed = [headerBytes(`${id}.${timestamp}.`), rawBody];
       const found = matchHmac(hmacs, signed, candidates.v1);
       let matched = (found instanceof Promise ? await found : found) !== undefined;
@@ -168,7 +174,6 @@ export function standardWebhooks(options: StandardWebhooksOptions): WebhookSchem
       return {
         scheme: 'standard-webhooks',
         id,
-        replayKey: `standard-webhooks:${id}`,
         timestamp: new Date(seconds * 1000),
         payload: parseJson(rawBody),
         rawBody,

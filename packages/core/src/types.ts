@@ -71,11 +71,6 @@ export interface VerifiedWebhook<Payload = unknown> {
   scheme: string;
   /** The sender's delivery id (`webhook-id`); Codaiq sends none. */
   id?: string;
-  /**
-   * What identifies this delivery for replay protection: `standard-webhooks:<webhook-id>`,
-   * or for Codaiq, which sends no id, `codaiq:<t>:<v1 signature>` (an exact re-send).
-   */
-  replayKey: string;
   /** When the sender signed it. */
   timestamp: Date;
   /** The body parsed as JSON. */

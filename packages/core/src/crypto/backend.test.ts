@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ed25519Signer, ed25519Verifier, hmacSha256, timingSafeEqual } from '#crypto';
+import { ed25519Signer, ed25519Verifier, hmacSha256, sha256, timingSafeEqual } from '#crypto';
 
 const hex = (text: string) =>
   Uint8Array.from(text.match(/../g) ?? [], (byte) => Number.parseInt(byte, 16));
@@ -18,6 +18,15 @@ describe(`crypto backend (${process.env.HOOKGUARD_CRYPTO})`, () => {
     const expected = hex('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
     expect(plain(await hmac([ascii('what do ya want '), ascii('for nothing?')]))).toEqual(expected);
     expect(plain(await hmac([ascii('what do ya want for nothing?')]))).toEqual(expected);
+  });
+
+  it('computes SHA-256 over concatenated parts (FIPS 180-2 "abc" and empty input)', async () => {
+    const abc = hex('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(plain(await sha256([ascii('a'), ascii('bc')]))).toEqual(abc);
+    expect(plain(await sha256([ascii('abc')]))).toEqual(abc);
+    expect(plain(await sha256([]))).toEqual(
+      hex('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'),
+    );
   });
 
   it('signs and verifies Ed25519 (RFC 8032 test 2)', async () => {

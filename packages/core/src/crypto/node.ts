@@ -1,4 +1,5 @@
 import {
+  createHash,
   createHmac,
   createPrivateKey,
   createPublicKey,
@@ -9,7 +10,13 @@ import {
 } from 'node:crypto';
 import { concat } from '../lib/bytes.js';
 import { ED25519_PKCS8_PREFIX, ED25519_SPKI_PREFIX } from '../lib/der.js';
-import type { Ed25519Signer, Ed25519Verifier, HmacSha256, TimingSafeEqual } from './provider.js';
+import type {
+  Ed25519Signer,
+  Ed25519Verifier,
+  HmacSha256,
+  Sha256,
+  TimingSafeEqual,
+} from './provider.js';
 
 export const hmacSha256: HmacSha256 = (key) => {
   const secret = createSecretKey(key);
@@ -18,6 +25,12 @@ export const hmacSha256: HmacSha256 = (key) => {
     for (const part of parts) hmac.update(part);
     return hmac.digest();
   };
+};
+
+export const sha256: Sha256 = (parts) => {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(part);
+  return hash.digest();
 };
 
 export const ed25519Verifier: Ed25519Verifier = (publicKey) => {

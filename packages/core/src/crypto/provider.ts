@@ -15,6 +15,9 @@ export type Ed25519Verify = (
 /** Ed25519 signature over the concatenation of `parts`. */
 export type Ed25519Sign = (parts: readonly Uint8Array[]) => MaybePromise<Uint8Array>;
 
+/** SHA-256 of the concatenation of `parts`. */
+export type Sha256 = (parts: readonly Uint8Array[]) => MaybePromise<Uint8Array>;
+
 export type HmacSha256 = (key: Uint8Array) => Hmac;
 /** `publicKey` is the raw 32-byte key. */
 export type Ed25519Verifier = (publicKey: Uint8Array) => Ed25519Verify;

@@ -1,6 +1,12 @@
 import { concat } from '../lib/bytes.js';
 import { ED25519_PKCS8_PREFIX } from '../lib/der.js';
-import type { Ed25519Signer, Ed25519Verifier, HmacSha256, TimingSafeEqual } from './provider.js';
+import type {
+  Ed25519Signer,
+  Ed25519Verifier,
+  HmacSha256,
+  Sha256,
+  TimingSafeEqual,
+} from './provider.js';
 
 // Keys are imported on first use and the promise is cached for the scheme's
 // lifetime, so a receiver pays for `importKey` once, not per delivery.
@@ -24,6 +30,9 @@ export const hmacSha256: HmacSha256 = (key) => {
   return async (parts) =>
     new Uint8Array(await crypto.subtle.sign('HMAC', await cryptoKey(), concat(parts) as Source));
 };
+
+export const sha256: Sha256 = async (parts) =>
+  new Uint8Array(await crypto.subtle.digest('SHA-256', concat(parts) as Source));
 
 export const ed25519Verifier: Ed25519Verifier = (publicKey) => {
   const cryptoKey = lazy(() =>

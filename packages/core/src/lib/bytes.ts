@@ -30,6 +30,21 @@ export const toBytes = (body: string | Uint8Array | ArrayBuffer): Uint8Array => 
   throw new TypeError('body must be a string, a Uint8Array or an ArrayBuffer of the raw request');
 };
 
+/**
+ * The bytes `verify` checks. Anything but raw bytes means a body parser ran first, which
+ * is a receiver bug to report as such, not a `TypeError` from deep inside.
+ */
+export const rawBytes = (body: unknown): Uint8Array => {
+  if (body instanceof Uint8Array || body instanceof ArrayBuffer || typeof body === 'string') {
+    return toBytes(body);
+  }
+  const got = body === null ? 'null' : Array.isArray(body) ? 'an array' : typeof body;
+  throw new WebhookVerificationError(
+    'raw_body_unavailable',
+    `verify() needs the raw request body (a string, Uint8Array or ArrayBuffer) but got ${got}. Pass the bytes as received, before any body parser runs.`,
+  );
+};
+
 export const concat = (parts: readonly Uint8Array[]): Uint8Array => {
   if (parts.length === 1 && parts[0]) return parts[0];
   let size = 0;

@@ -4,9 +4,36 @@ import type { HeadersLike } from '../types.js';
 const isFetchHeaders = (headers: HeadersLike): headers is { get(name: string): string | null } =>
   typeof (headers as { get?: unknown }).get === 'function';
 
-/** The single value of header `name` (lower-case), or `undefined` when it is absent. */
-export const readHeader = (headers: HeadersLike, name: string): string | undefined => {
-  if (isFetchHeaders(headers)) return headers.get(name) ?? undefined;
+const sentTwice = (name: string) =>
+  new WebhookVerificationError(
+    'malformed_header',
+    `The ${name} header was sent more than once or is not a string; send it exactly once.`,
+  );
+
+/** Whether `value` is several copies of a header joined into one. */
+export type Joined = (value: string) => boolean;
+
+// Node's `req.headers` and Fetch's `Headers.get` both join a repeated header with ", ",
+// which no id, timestamp or Codaiq signature contains. Refusing it keeps a second copy
+// from overriding or smuggling in a timestamp or signature.
+const commaSpace: Joined = (value) => value.includes(', ');
+
+/**
+ * The single value of header `name` (lower-case), or `undefined` when it is absent.
+ * A header sent more than once (an array, or copies `joined` into one) is `malformed_header`.
+ */
+export const readHeader = (
+  headers: HeadersLike,
+  name: string,
+  joined: Joined = commaSpace,
+): string | undefined => {
+  const single = (value: string | null | undefined): string | undefined => {
+    if (value == null) return undefined;
+    if (joined(value)) throw sentTwice(name);
+    return value;
+  };
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  if (isFetchHeaders(headers)) return single(headers.get(name));
   let value = headers[name];
   if (value === undefined) {
     for (const key of Object.keys(headers)) {
@@ -16,19 +43,20 @@ export const readHeader = (headers: HeadersLike, name: string): string | undefin
       }
     }
   }
-  if (value === undefined || typeof value === 'string') return value;
+  if (value === undefined || typeof value === 'string') return single(value);
   if (Array.isArray(value)) {
     if (value.length === 0) return undefined;
-    if (value.length === 1 && typeof value[0] === 'string') return value[0];
+    if (value.length === 1 && typeof value[0] === 'string') return single(value[0]);
   }
-  throw new WebhookVerificationError(
-    'malformed_header',
-    `The ${name} header was sent more than once or is not a string; send it exactly once.`,
-  );
+  throw sentTwice(name);
 };
 
-export const requireHeader = (headers: HeadersLike, name: string): string => {
-  const value = readHeader(headers, name);
+export const requireHeader = (
+  headers: HeadersLike,
+  name: string,
+  joined: Joined = commaSpace,
+): string => {
+  const value = readHeader(headers, name, joined);
   if (value === undefined) {
     throw new WebhookVerificationError('missing_header', `The ${name} header is missing.`);
   }
