@@ -16,6 +16,7 @@ import {
   startExpressReceiver,
   startHonoReceiver,
 } from './receivers.ts';
+import { until } from './until.ts';
 
 const PREFIX = 'replay-suite:';
 
@@ -33,15 +34,6 @@ const connect = async (server: RedisServer): Promise<Redis> => {
   client.on('error', () => {});
   await client.connect();
   return client;
-};
-
-/** Polls `condition` a bounded number of times, so tests wait for a state, never for a time. */
-const until = async (condition: () => Promise<boolean>, what: string): Promise<void> => {
-  for (let attempt = 0; attempt < 400; attempt++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`Gave up waiting for ${what}.`);
 };
 
 interface Delivery {

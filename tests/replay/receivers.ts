@@ -4,8 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { codaiq, type ReplayOptions, standardWebhooks, type WebhookScheme } from '@hookguard/core';
 import { verifyWebhook as expressVerifyWebhook } from '@hookguard/express';
+import { verifyWebhook as fastifyVerifyWebhook } from '@hookguard/fastify';
 import { verifyWebhook as honoVerifyWebhook } from '@hookguard/hono';
 import express, { type ErrorRequestHandler } from 'express';
+import fastify from 'fastify';
 import { Hono } from 'hono';
 
 export type SchemeName = 'standard-webhooks' | 'codaiq';
@@ -35,6 +37,8 @@ export interface Receiver {
   readonly name: string;
   /** `http://127.0.0.1:<port>` */
   readonly origin: string;
+  /** Client connections the server has not yet seen close. */
+  openConnections(): number;
   close(): Promise<void>;
 }
 
@@ -48,11 +52,24 @@ const run = async ({ calls, holds }: Handling, payload: Payload): Promise<Outcom
   return count === 1 && payload.failFirst ? payload.failFirst : 'handled';
 };
 
-const closer = (server: Server) => () =>
-  new Promise<void>((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeAllConnections();
+const receiver = (name: string, server: Server): Receiver => {
+  let open = 0;
+  server.on('connection', (socket) => {
+    open++;
+    socket.once('close', () => open--);
   });
+  const { port } = server.address() as AddressInfo;
+  return {
+    name,
+    origin: `http://127.0.0.1:${port}`,
+    openConnections: () => open,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+};
 
 const names = Object.keys(schemes) as SchemeName[];
 
@@ -77,8 +94,7 @@ export async function startHonoReceiver(
       resolve(started as Server),
     );
   });
-  const { port } = server.address() as AddressInfo;
-  return { name: 'hono', origin: `http://127.0.0.1:${port}`, close: closer(server) };
+  return receiver('hono', server);
 }
 
 /** An Express app on a real listening server at 127.0.0.1, port 0. */
@@ -108,6 +124,26 @@ export async function startExpressReceiver(
       error ? reject(error) : resolve(started),
     );
   });
-  const { port } = server.address() as AddressInfo;
-  return { name: 'express', origin: `http://127.0.0.1:${port}`, close: closer(server) };
+  return receiver('express', server);
+}
+
+/** A Fastify app on a real listening server at 127.0.0.1, port 0. */
+export async function startFastifyReceiver(
+  replay: ReplayOptions,
+  handling: Handling,
+): Promise<Receiver> {
+  const app = fastify();
+  for (const name of names) {
+    await app.register(async (scope) => {
+      await scope.register(fastifyVerifyWebhook, { scheme: schemes[name], replay });
+      scope.post<{ Body: Payload }>(`/${name}`, async (request, reply) => {
+        const outcome = await run(handling, request.body);
+        if (outcome === 'throw') throw new Error('handler failed');
+        if (outcome === 'status') return reply.code(500).send({ ok: false });
+        return { ok: true, handled: request.body.id, by: 'fastify' };
+      });
+    });
+  }
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return receiver('fastify', app.server);
 }

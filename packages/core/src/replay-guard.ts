@@ -30,7 +30,9 @@ export interface ReplayOptions {
  * ```ts
  * import type { ReplayClaim } from '@hookguard/core';
  * const claim: ReplayClaim = await guard.claim(delivery);
- * if (!claim.duplicate) res.on('close', () => void claim.settle(res.writableFinished ? res.statusCode : undefined));
+ * // Settle with the handler's answer, not on the socket's close: a client hanging up
+ * // mid-handler must not free the delivery for a concurrent re-send.
+ * if (!claim.duplicate) await claim.settle(await handle(delivery)); // handle() resolves to a status
  * ```
  */
 export type ReplayClaim =

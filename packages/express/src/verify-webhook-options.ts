@@ -36,8 +36,10 @@ export interface VerifyWebhookOptions {
   /**
    * Handles each delivery once (opt-in). A repeat of one answered 2xx gets 200
    * `{"ok":true,"duplicate":true}` without the handler; one still being handled, 409
-   * `delivery_in_progress`; a failing or slow store, 503 `replay_store_unavailable`. Any
-   * other outcome (an error, a non-2xx, a client gone) releases it for the sender's retry.
+   * `delivery_in_progress`; a failing or slow store, 503 `replay_store_unavailable`. The
+   * handler's own answer settles it, even if the client hung up meanwhile: 2xx marks it
+   * done; an error or a non-2xx releases it for the sender's retry, as does a client gone
+   * before the handler started. A handler that never answers holds it for `claimTtlSeconds`.
    * `ttlSeconds` defaults to twice the scheme's tolerance, `storeTimeoutMs` to 2000.
    *
    * @example

@@ -67,8 +67,15 @@ export function verifyWebhook<Payload = unknown>(
       const { settle } = claim;
       // The client left while the store answered: nobody to answer, so release and stop.
       if (res.closed) return void settle(undefined);
-      // 'close' follows every response; one that never finished (client gone) releases.
-      res.once('close', () => void settle(res.writableFinished ? res.statusCode : undefined));
+      // Once the handler runs, its answer settles the claim, not the client's socket: a
+      // client hanging up mid-handler must not free the delivery for a concurrent re-send.
+      // A handler that never answers leaves the claim to expire (claimTtlSeconds).
+      const end = res.end;
+      res.end = function settleOnEnd(this: Response, ...args: Parameters<Response['end']>) {
+        res.end = end;
+        void settle(res.statusCode);
+        return end.apply(this, args);
+      } as Response['end'];
     }
     req.body = delivery.payload;
     req.webhook = delivery;

@@ -195,31 +195,6 @@ describe.each(majors)('fastify $major', ({ create }) => {
       expect(calls).toHaveLength(2);
     });
 
-    it('releases the claim when the client leaves before the response, so the retry is handled', async () => {
-      const store = memoryReplayStore();
-      const entered = deferred();
-      const gate = deferred();
-      const { app, url, calls } = await receiver({ store }, async (_r, _p, call) => {
-        if (call === 1) {
-          entered.resolve();
-          await gate.promise;
-        }
-        return { handled: call };
-      });
-      const headers = await scheme.sign({ body });
-      const client = abortable(url, headers, body);
-      await entered.promise;
-      client.destroy();
-      await waitForRelease(store, await keyOf(headers));
-      const retry = await deliver(app, headers, body);
-      expect({ status: retry.status, body: retry.body }).toEqual({
-        status: 200,
-        body: { handled: 2 },
-      });
-      expect(calls).toHaveLength(2);
-      gate.resolve();
-    });
-
     it('releases at once, and runs no handler, when the client left while the store answered', async () => {
       const inner = memoryReplayStore();
       const asked = deferred();

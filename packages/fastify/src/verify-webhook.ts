@@ -74,14 +74,20 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
       if (claim?.duplicate) return reply.code(200).send({ ok: true, duplicate: true });
       if (claim) {
         const { raw } = reply;
-        const settle = () => void claim.settle(raw.writableFinished ? raw.statusCode : undefined);
         // The client left while the store answered: nobody to answer, so release and stop.
         if (raw.closed) {
-          settle();
+          void claim.settle(undefined);
           return reply.hijack();
         }
-        // 'close' follows every response; one that never finished (client gone) releases.
-        raw.once('close', settle);
+        // Once the handler runs, its answer settles the claim, not the client's socket: a
+        // client hanging up mid-handler must not free the delivery for a concurrent re-send.
+        // A handler that never answers leaves the claim to expire (claimTtlSeconds).
+        const end = raw.end;
+        raw.end = function settleOnEnd(this: typeof raw, ...args: Parameters<typeof end>) {
+          raw.end = end;
+          void claim.settle(raw.statusCode);
+          return end.apply(this, args);
+        } as typeof end;
       }
       request.webhook = delivery;
       request.body = delivery.payload;

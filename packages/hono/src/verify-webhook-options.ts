@@ -34,8 +34,9 @@ export interface VerifyWebhookOptions {
    * Handles each delivery once (opt-in). A re-send of one answered 2xx gets 200
    * `{"ok":true,"duplicate":true}` without the handler; one still being handled, 409
    * `delivery_in_progress`; a failing or slow store, 503 `replay_store_unavailable` (both
-   * through `onError` when given). A handler error, a non-2xx answer or a client gone before
-   * the answer releases the delivery for the sender's retry. `ttlSeconds` defaults to twice
+   * through `onError` when given). The handler's own outcome settles it, even if the client
+   * hung up meanwhile: a 2xx marks it done; an error or a non-2xx releases it for the sender's
+   * retry, as does a client gone before the handler started. `ttlSeconds` defaults to twice
    * the scheme's tolerance, `storeTimeoutMs` to 2000; `@hookguard/redis` shares the store
    * across instances.
    *

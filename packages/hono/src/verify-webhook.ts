@@ -106,11 +106,18 @@ export function verifyWebhook<Payload = unknown>(
     if (claim?.duplicate) return duplicateResponse();
     c.set('webhook', delivery as VerifiedWebhook<Payload>);
     if (!claim) return next();
+    if (signal.aborted) {
+      // The client left while the store answered: release, and run no handler for nobody.
+      await claim.settle(undefined);
+      return new Response(null, { status: 499 });
+    }
+    // From here the handler's outcome settles the claim, even if the client hangs up
+    // meanwhile: its re-send must not run the handler a second time concurrently.
     let status: number | undefined;
     try {
       await next();
       // Hono turns a handler's error into c.error and app.onError's answer, whatever its status.
-      if (!c.error && c.finalized && !signal.aborted) status = c.res.status;
+      if (!c.error && c.finalized) status = c.res.status;
     } finally {
       await claim.settle(status);
     }
