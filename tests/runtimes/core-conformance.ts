@@ -36,6 +36,7 @@ const STATUS: Record<ErrorCode, number> = {
   timestamp_out_of_window: 401,
   signature_mismatch: 401,
   payload_too_large: 413,
+  body_timeout: 408,
   raw_body_unavailable: 500,
   delivery_in_progress: 409,
   replay_store_unavailable: 503,

@@ -5,7 +5,7 @@ export { errorStatus, WebhookVerificationError } from './errors.js';
 export type { MemoryReplayStoreOptions } from './memory-replay-store.js';
 export { memoryReplayStore } from './memory-replay-store.js';
 export type { NodeRequestLike, ReadRawBodyOptions } from './read-raw-body.js';
-export { DEFAULT_BODY_LIMIT, readRawBody } from './read-raw-body.js';
+export { DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT_MS, readRawBody } from './read-raw-body.js';
 export type { ReplayClaim, ReplayGuard, ReplayOptions } from './replay-guard.js';
 export { replayGuard } from './replay-guard.js';
 export { replayKey } from './replay-key.js';

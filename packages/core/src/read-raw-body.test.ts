@@ -120,6 +120,32 @@ describe('readRawBody(IncomingMessage)', () => {
     expect((await outcomes[0])?.code).toBe('invalid_payload');
   });
 
+  it('refuses a body still arriving after timeoutMs with body_timeout, and stops reading it', async () => {
+    const { port, outcomes } = await listen((req) => readRawBody(req, { timeoutMs: 50 }));
+    const req = httpRequest({
+      port,
+      host: '127.0.0.1',
+      method: 'POST',
+      headers: { 'content-length': 1000 },
+    });
+    req.on('error', () => {});
+    req.write(bytes(1));
+    const outcome = await new Promise<Outcome>((resolve) => {
+      const poll = () => (outcomes[0] ? void outcomes[0].then(resolve) : setTimeout(poll, 5));
+      poll();
+    });
+    req.destroy();
+    expect(outcome.code).toBe('body_timeout');
+    expect((outcome.error as WebhookVerificationError).status).toBe(408);
+    expect((outcome.error as Error).message).toContain('50 ms');
+  });
+
+  it('checks timeoutMs', async () => {
+    const { port, outcomes } = await listen((req) => readRawBody(req, { timeoutMs: -1 }));
+    await send(port, [bytes(1)]);
+    expect((await outcomes[0])?.error).toBeInstanceOf(TypeError);
+  });
+
   it('reports raw_body_unavailable when the stream was already consumed', async () => {
     const { port, outcomes } = await listen(async (req) => {
       for await (const _ of req) {
@@ -180,6 +206,42 @@ describe('readRawBody(Request)', () => {
     });
     await expectRejection(readRawBody(request, { limit: 100 }), 'payload_too_large');
     expect(request.bodyUsed).toBe(false);
+  });
+
+  it('refuses a stream still open after timeoutMs with body_timeout, and cancels it', async () => {
+    let cancelled = false;
+    const stalled = new Request('http://localhost/', {
+      method: 'POST',
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(bytes(1));
+        },
+        cancel() {
+          cancelled = true;
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    const error = await expectRejection(readRawBody(stalled, { timeoutMs: 20 }), 'body_timeout');
+    expect(error.status).toBe(408);
+    expect(cancelled).toBe(true);
+  });
+
+  it('stops at the limit even when Content-Length declares less', async () => {
+    let pulled = 0;
+    const lying = new Request('http://localhost/', {
+      method: 'POST',
+      headers: { 'content-length': '10' },
+      body: new ReadableStream({
+        pull(controller) {
+          pulled++;
+          controller.enqueue(bytes(1000));
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    await expectRejection(readRawBody(lying, { limit: 5000 }), 'payload_too_large');
+    expect(pulled).toBeLessThan(10);
   });
 
   it('reports raw_body_unavailable when the body was already used', async () => {

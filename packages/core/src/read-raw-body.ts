@@ -34,6 +34,12 @@ export interface NodeRequestLike {
 export interface ReadRawBodyOptions {
   /** Most bytes to accept. Default 1 MiB. */
   limit?: number;
+  /**
+   * Longest time, in ms, for the whole body to arrive; a body still arriving then is
+   * refused with `body_timeout` (408). Default 30 000. Bounds the total, not the idle
+   * time, so a client trickling a byte at a time cannot hold the read open.
+   */
+  timeoutMs?: number;
 }
 
 /**
@@ -46,6 +52,17 @@ export interface ReadRawBodyOptions {
  * ```
  */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * The default body read timeout, 30 seconds.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_BODY_TIMEOUT_MS, readRawBody } from '@hookguard/core';
+ * const bytes = await readRawBody(request, { timeoutMs: DEFAULT_BODY_TIMEOUT_MS / 3 });
+ * ```
+ */
+export const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 
 const tooLarge = (limit: number) =>
   new WebhookVerificationError(
@@ -66,10 +83,24 @@ const incomplete = (cause?: unknown) =>
     { cause },
   );
 
+const timedOut = (timeoutMs: number) =>
+  new WebhookVerificationError(
+    'body_timeout',
+    `The request body did not arrive in full within ${timeoutMs} ms.`,
+  );
+
 const checkLimit = (limit: number | undefined): number => {
   const value = limit ?? DEFAULT_BODY_LIMIT;
   if (!Number.isSafeInteger(value) || value < 0) {
     throw new TypeError('limit must be a whole number of bytes, 0 or more.');
+  }
+  return value;
+};
+
+const checkTimeout = (timeoutMs: number | undefined): number => {
+  const value = timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new TypeError('timeoutMs must be a whole number of milliseconds, more than 0.');
   }
   return value;
 };
@@ -87,7 +118,8 @@ const isFetchRequest = (source: Request | NodeRequestLike): source is Request =>
 /**
  * Reads a request body as raw bytes, refusing it with `payload_too_large` as soon as
  * it passes `limit` (or when `Content-Length` already says it will) without buffering
- * further. Works on a Node `IncomingMessage` and on a Fetch `Request`.
+ * further, and with `body_timeout` when it has not arrived in full within `timeoutMs`.
+ * Works on a Node `IncomingMessage` and on a Fetch `Request`.
  *
  * Rejects with `raw_body_unavailable` when something else already consumed the body,
  * and with `invalid_payload` when the client aborts; it never hangs on either.
@@ -106,38 +138,58 @@ export async function readRawBody(
   options: ReadRawBodyOptions = {},
 ): Promise<Uint8Array> {
   const limit = checkLimit(options.limit);
+  const timeoutMs = checkTimeout(options.timeoutMs);
   if (isFetchRequest(source)) {
     checkDeclaredLength(source.headers.get('content-length') ?? undefined, limit);
-    return readFetch(source, limit);
+    return readFetch(source, limit, timeoutMs);
   }
   checkDeclaredLength(source.headers['content-length'], limit);
-  return readNode(source, limit);
+  return readNode(source, limit, timeoutMs);
 }
 
-const readFetch = async (request: Request, limit: number): Promise<Uint8Array> => {
+const readFetch = async (
+  request: Request,
+  limit: number,
+  timeoutMs: number,
+): Promise<Uint8Array> => {
   if (request.bodyUsed) throw unavailable();
   if (request.body === null) return new Uint8Array(0);
   const reader = request.body.getReader();
+  let expired = false;
+  // Cancelling makes the pending read resolve as done; `expired` tells that from an end.
+  const timer = setTimeout(() => {
+    expired = true;
+    reader.cancel().catch(() => {});
+  }, timeoutMs);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    let result: ReadableStreamReadResult<Uint8Array>;
-    try {
-      result = await reader.read();
-    } catch (cause) {
-      throw incomplete(cause);
+  try {
+    for (;;) {
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch (cause) {
+        throw expired ? timedOut(timeoutMs) : incomplete(cause);
+      }
+      if (expired) throw timedOut(timeoutMs);
+      if (result.done) return concat(chunks);
+      size += result.value.byteLength;
+      if (size > limit) {
+        reader.cancel().catch(() => {});
+        throw tooLarge(limit);
+      }
+      chunks.push(result.value);
     }
-    if (result.done) return concat(chunks);
-    size += result.value.byteLength;
-    if (size > limit) {
-      reader.cancel().catch(() => {});
-      throw tooLarge(limit);
-    }
-    chunks.push(result.value);
+  } finally {
+    clearTimeout(timer);
   }
 };
 
-const readNode = (request: NodeRequestLike, limit: number): Promise<Uint8Array> =>
+const readNode = (
+  request: NodeRequestLike,
+  limit: number,
+  timeoutMs: number,
+): Promise<Uint8Array> =>
   new Promise((resolve, reject) => {
     if (request.readableEnded) {
       reject(unavailable());
@@ -145,7 +197,13 @@ const readNode = (request: NodeRequestLike, limit: number): Promise<Uint8Array> 
     }
     const chunks: Uint8Array[] = [];
     let size = 0;
+    const timer = setTimeout(() => {
+      // Stop pulling from the socket; the caller answers 408 and closes.
+      request.pause();
+      settle(timedOut(timeoutMs));
+    }, timeoutMs);
     const settle = (error?: WebhookVerificationError) => {
+      clearTimeout(timer);
       request.removeListener('data', onData);
       request.removeListener('end', onEnd);
       request.removeListener('error', onError);

@@ -73,9 +73,13 @@ const consumed = (req: Request): boolean =>
 
 /**
  * The exact body bytes: those a body parser kept (`captureRawBody`, `express.raw()`),
- * else read from the stream up to `limit`.
+ * else read from the stream up to `limit` bytes and `timeoutMs`.
  */
-export const rawBodyOf = async (req: Request, limit: number): Promise<Uint8Array> => {
+export const rawBodyOf = async (
+  req: Request,
+  limit: number,
+  timeoutMs: number,
+): Promise<Uint8Array> => {
   const body: unknown = req.body;
   const saved = capturedRawBody(req) ?? (body instanceof Uint8Array ? body : undefined);
   if (saved) {
@@ -83,5 +87,5 @@ export const rawBodyOf = async (req: Request, limit: number): Promise<Uint8Array
     return saved;
   }
   if (consumed(req)) throw unavailable();
-  return readRawBody(req, { limit });
+  return readRawBody(req, { limit, timeoutMs });
 };

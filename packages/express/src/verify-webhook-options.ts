@@ -1,5 +1,6 @@
 import {
   DEFAULT_BODY_LIMIT,
+  DEFAULT_BODY_TIMEOUT_MS,
   type ReplayOptions,
   replayGuard,
   type WebhookScheme,
@@ -23,8 +24,13 @@ export interface VerifyWebhookOptions {
   /** Most body bytes to accept; a larger body gets 413 `payload_too_large`. Default 1 MiB. */
   limit?: number;
   /**
+   * Longest time, in ms, for the whole body to arrive (default 30 000); a body still
+   * arriving then is refused with 408 `body_timeout`, the connection closed, nothing handled.
+   */
+  bodyTimeoutMs?: number;
+  /**
    * Answers a refused delivery instead of the default JSON error
-   * (`{"ok":false,"error":{"code","message"}}` with `error.status`). On a 413 the
+   * (`{"ok":false,"error":{"code","message"}}` with `error.status`). On a 413 or 408 the
    * `connection: close` header is already set.
    */
   onError?: (
@@ -65,12 +71,21 @@ export const checkOptions = (scheme: WebhookScheme, options: VerifyWebhookOption
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('verifyWebhook() options must be an object.');
   }
-  const { limit = DEFAULT_BODY_LIMIT, onError = respond, replay } = options;
+  const {
+    limit = DEFAULT_BODY_LIMIT,
+    bodyTimeoutMs = DEFAULT_BODY_TIMEOUT_MS,
+    onError = respond,
+    replay,
+  } = options;
   if (!Number.isSafeInteger(limit) || limit < 0) {
     throw new TypeError('limit must be a whole number of bytes, 0 or more.');
+  }
+  if (!Number.isSafeInteger(bodyTimeoutMs) || bodyTimeoutMs <= 0) {
+    throw new TypeError('bodyTimeoutMs must be a whole number of milliseconds, more than 0.');
   }
   if (typeof onError !== 'function') {
     throw new TypeError('onError must be a function (error, req, res, next).');
   }
-  return { limit, onError, guard: replay === undefined ? undefined : replayGuard(scheme, replay) };
+  const guard = replay === undefined ? undefined : replayGuard(scheme, replay);
+  return { limit, bodyTimeoutMs, onError, guard };
 };

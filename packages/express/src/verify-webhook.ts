@@ -8,6 +8,10 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { rawBodyOf } from './capture-raw-body.js';
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
+// Refusals that leave the rest of the body unread.
+const unread = ({ code }: WebhookVerificationError) =>
+  code === 'payload_too_large' || code === 'body_timeout';
+
 /**
  * Express middleware that verifies a signed webhook over its exact raw bytes before the
  * route handler runs.
@@ -40,12 +44,12 @@ export function verifyWebhook<Payload = unknown>(
   scheme: WebhookScheme,
   options: VerifyWebhookOptions = {},
 ): RequestHandler<Request['params'], unknown, Payload> {
-  const { limit, onError, guard } = checkOptions(scheme, options);
+  const { limit, bodyTimeoutMs, onError, guard } = checkOptions(scheme, options);
 
   const refuse = async (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (!(error instanceof WebhookVerificationError)) return next(error);
     // The rest of the body was never read; closing spares the server draining it.
-    if (error.code === 'payload_too_large') res.setHeader('connection', 'close');
+    if (unread(error)) res.setHeader('connection', 'close');
     try {
       await onError(error, req, res, next);
     } catch (failure) {
@@ -57,7 +61,10 @@ export function verifyWebhook<Payload = unknown>(
     let delivery: VerifiedWebhook;
     let claim: ReplayClaim | undefined;
     try {
-      delivery = await scheme.verify({ headers: req.headers, body: await rawBodyOf(req, limit) });
+      delivery = await scheme.verify({
+        headers: req.headers,
+        body: await rawBodyOf(req, limit, bodyTimeoutMs),
+      });
       claim = await guard?.claim(delivery);
     } catch (error) {
       return refuse(error, req, res, next);

@@ -1,5 +1,6 @@
 import {
   DEFAULT_BODY_LIMIT,
+  DEFAULT_BODY_TIMEOUT_MS,
   type ReplayOptions,
   replayGuard,
   type WebhookScheme,
@@ -22,6 +23,11 @@ export interface VerifyWebhookOptions {
   scheme: WebhookScheme;
   /** Most body bytes to accept (default 1 MiB); Fastify's `bodyLimit` also holds. */
   limit?: number;
+  /**
+   * Longest time, in ms, for the whole body to arrive (default 30 000); a body still
+   * arriving then is refused with 408 `body_timeout`, the connection closed, nothing handled.
+   */
+  bodyTimeoutMs?: number;
   /** Answers a refusal instead of the default JSON error, which goes out if it sends nothing. */
   onError?: (
     error: WebhookVerificationError,
@@ -48,16 +54,25 @@ export interface VerifyWebhookOptions {
 
 /** The plugin's options, checked at registration (TypeError), with their defaults. */
 export const checkOptions = (options: VerifyWebhookOptions | undefined) => {
-  const { scheme, limit = DEFAULT_BODY_LIMIT, onError, replay } = options ?? {};
+  const {
+    scheme,
+    limit = DEFAULT_BODY_LIMIT,
+    bodyTimeoutMs = DEFAULT_BODY_TIMEOUT_MS,
+    onError,
+    replay,
+  } = options ?? {};
   if (typeof scheme?.verify !== 'function') {
     throw new TypeError('scheme must be a WebhookScheme, e.g. standardWebhooks({ secret }).');
   }
   if (!Number.isSafeInteger(limit) || limit < 0) {
     throw new TypeError('limit must be a whole number of bytes, 0 or more.');
   }
+  if (!Number.isSafeInteger(bodyTimeoutMs) || bodyTimeoutMs <= 0) {
+    throw new TypeError('bodyTimeoutMs must be a whole number of milliseconds, more than 0.');
+  }
   if (onError !== undefined && typeof onError !== 'function') {
     throw new TypeError('onError must be a function.');
   }
   const guard = replay === undefined ? undefined : replayGuard(scheme, replay);
-  return { scheme, limit, onError, guard };
+  return { scheme, limit, bodyTimeoutMs, onError, guard };
 };

@@ -21,13 +21,16 @@ const unavailable = () =>
   );
 
 async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebhookOptions) {
-  const { scheme, limit, onError, guard } = checkOptions(options);
+  const { scheme, limit, bodyTimeoutMs, onError, guard } = checkOptions(options);
   const required = REQUIRED_HEADERS.get(scheme.name);
   const unread = new WeakMap<FastifyRequest, unknown>();
 
   const refuse = async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     if (!(error instanceof WebhookVerificationError)) throw error;
-    if (error.code === 'payload_too_large') reply.header('connection', 'close');
+    // The rest of the body was never read; closing spares the server draining it.
+    if (error.code === 'payload_too_large' || error.code === 'body_timeout') {
+      reply.header('connection', 'close');
+    }
     await onError?.(error, request, reply);
     if (!reply.sent) {
       const body = { ok: false, error: { code: error.code, message: error.message } };
@@ -44,12 +47,13 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
   // fastify-plugin skips encapsulation: this parser belongs to the scope that registered us.
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', (request: FastifyRequest, payload: FastifyRequest['raw']) =>
-    readRawBody(payload, { limit: Math.min(limit, request.routeOptions.bodyLimit) }).catch(
-      (error: unknown) => {
-        // Thrown here it would reach Fastify's error handler; preValidation answers it instead.
-        unread.set(request, error);
-      },
-    ),
+    readRawBody(payload, {
+      limit: Math.min(limit, request.routeOptions.bodyLimit),
+      timeoutMs: bodyTimeoutMs,
+    }).catch((error: unknown) => {
+      // Thrown here it would reach Fastify's error handler; preValidation answers it instead.
+      unread.set(request, error);
+    }),
   );
 
   fastify.addHook('onRequest', async function requireSignatureHeaders(request, reply) {

@@ -1,5 +1,6 @@
 import {
   DEFAULT_BODY_LIMIT,
+  DEFAULT_BODY_TIMEOUT_MS,
   type ReplayOptions,
   replayGuard,
   type WebhookScheme,
@@ -26,7 +27,12 @@ export interface VerifyWebhookOptions {
   /** Most body bytes to accept; a larger body is refused with 413. Default 1 MiB. */
   limit?: number;
   /**
-   * Answers a refused delivery instead of the default JSON error response. On a 413,
+   * Longest time, in ms, for the whole body to arrive (default 30 000); a body still
+   * arriving then is refused with 408 `body_timeout`, the connection closed, nothing handled.
+   */
+  bodyTimeoutMs?: number;
+  /**
+   * Answers a refused delivery instead of the default JSON error response. On a 413 or 408,
    * `connection: close` is already set on `c` for responses built with `c.text()`/`c.json()`.
    */
   onError?: (error: WebhookVerificationError, c: Context) => Response | Promise<Response>;
@@ -57,12 +63,21 @@ export const checkOptions = (scheme: WebhookScheme, options: VerifyWebhookOption
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('verifyWebhook() options must be an object.');
   }
-  const { limit = DEFAULT_BODY_LIMIT, onError, replay } = options;
+  const {
+    limit = DEFAULT_BODY_LIMIT,
+    bodyTimeoutMs = DEFAULT_BODY_TIMEOUT_MS,
+    onError,
+    replay,
+  } = options;
   if (!Number.isSafeInteger(limit) || limit < 0) {
     throw new TypeError('limit must be a whole number of bytes, 0 or more.');
+  }
+  if (!Number.isSafeInteger(bodyTimeoutMs) || bodyTimeoutMs <= 0) {
+    throw new TypeError('bodyTimeoutMs must be a whole number of milliseconds, more than 0.');
   }
   if (onError !== undefined && typeof onError !== 'function') {
     throw new TypeError('onError must be a function (error, c) => Response.');
   }
-  return { limit, onError, guard: replay === undefined ? undefined : replayGuard(scheme, replay) };
+  const guard = replay === undefined ? undefined : replayGuard(scheme, replay);
+  return { limit, bodyTimeoutMs, onError, guard };
 };

@@ -144,6 +144,31 @@ describe.each(schemeCases)('verifyWebhook with $name', (schemeCase) => {
     expect(calls.size).toBe(0);
   });
 
+  it('stops at the limit when the body is longer than its Content-Length says', async () => {
+    const app = new Hono();
+    let handled = 0;
+    app.post('/hook', verifyWebhook(scheme, { limit: 1024 }), (c) => {
+      handled++;
+      return c.json({ ok: true });
+    });
+    const headers = await sign(delivery('evt_lying'));
+    let pulled = 0;
+    const lying = new Request('http://localhost/hook', {
+      method: 'POST',
+      headers: { ...headers, 'content-length': '10' },
+      body: new ReadableStream({
+        pull(controller) {
+          pulled++;
+          controller.enqueue(encoder.encode('a'.repeat(512)));
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    await expectRefusal(await app.fetch(lying), 413, 'payload_too_large');
+    expect(pulled).toBeLessThan(10);
+    expect(handled).toBe(0);
+  });
+
   it('answers 413 while an oversized upload is still unfinished', async () => {
     const { url, calls } = await start(scheme, { limit: 1024 });
     const headers = await sign(delivery('evt_endless'));

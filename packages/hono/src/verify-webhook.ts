@@ -21,34 +21,45 @@ import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-option
  */
 export type WebhookVariables<Payload = unknown> = { webhook: VerifiedWebhook<Payload> };
 
+// Refusals that leave the rest of the body unread: closing spares the server draining it.
+const unread = ({ code }: WebhookVerificationError) =>
+  code === 'payload_too_large' || code === 'body_timeout';
+
 const errorResponse = (error: WebhookVerificationError): Response =>
   new Response(JSON.stringify({ ok: false, error: { code: error.code, message: error.message } }), {
     status: error.status,
     headers: {
       'content-type': 'application/json',
-      // The rest of an oversized upload is never read; closing spares the server draining it.
-      ...(error.code === 'payload_too_large' ? { connection: 'close' } : {}),
+      ...(unread(error) ? { connection: 'close' } : {}),
     },
   });
 
-// A declared length within the limit bounds the read by itself: the HTTP framing delivers
-// exactly that many bytes. Hono's cached c.req.arrayBuffer() then serves c.req.json() and
-// c.req.text() in the handler without a second Request (which costs more than the HMAC).
-const readBody = async (req: HonoRequest, limit: number): Promise<Uint8Array> => {
-  const declared = req.header('content-length');
-  const cached = Object.keys(req.bodyCache);
-  // Anything but exact bytes in Hono's cache (parsed JSON, decoded text) has lost them.
-  const exact =
-    cached.every((key) => key === 'arrayBuffer') && (cached.length > 0 || !req.raw.bodyUsed);
-  if (exact && declared !== undefined && /^\d+$/.test(declared) && Number(declared) <= limit) {
-    return new Uint8Array(await req.arrayBuffer());
+const exactBuffer = (bytes: Uint8Array): ArrayBuffer =>
+  bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? (bytes.buffer as ArrayBuffer)
+    : (bytes.slice().buffer as ArrayBuffer);
+
+// Always a bounded read from the stream: a Request can carry more bytes than its
+// Content-Length declares. The bytes then go into Hono's body cache, so c.req.json(),
+// c.req.text() and c.req.arrayBuffer() serve the handler without reading twice.
+const readBody = async (req: HonoRequest, limit: number, timeoutMs: number) => {
+  const { bodyCache } = req;
+  const cached = Object.keys(bodyCache);
+  // An earlier c.req.arrayBuffer() kept exact bytes; any other cached form (parsed JSON,
+  // decoded text) has lost them, and readRawBody refuses the used body below.
+  if (cached.length === 1 && bodyCache.arrayBuffer) {
+    const bytes = new Uint8Array(await bodyCache.arrayBuffer);
+    if (bytes.byteLength > limit) {
+      throw new WebhookVerificationError(
+        'payload_too_large',
+        `The request body is larger than the ${limit}-byte limit.`,
+      );
+    }
+    return bytes;
   }
-  // Unknown length (chunked) or over the limit: read bounded, refusing as soon as it passes;
-  // a body something else consumed is refused as raw_body_unavailable here.
-  const body = await readRawBody(req.raw, { limit });
-  // What Hono's own bodyLimit does: a fresh Request over the same bytes keeps c.req.json(),
-  // c.req.text() and c.req.raw readable in the handler.
-  if (req.raw.bodyUsed) req.raw = new Request(req.raw, { body: body as BufferSource });
+  const body = await readRawBody(req.raw, { limit, timeoutMs });
+  // Hono keeps promises in the cache, though its type names the resolved values.
+  Object.assign(bodyCache, { arrayBuffer: Promise.resolve(exactBuffer(body)) });
   return body;
 };
 
@@ -58,11 +69,12 @@ const duplicateResponse = (): Response =>
 /**
  * Hono middleware that verifies a signed webhook before the route handler runs.
  *
- * It reads the raw body once (refusing more than `limit` bytes without buffering them),
- * verifies it with `scheme`, sets the delivery as `c.get('webhook')` and calls `next()`.
- * The bytes are read through Hono's cached `c.req.arrayBuffer()` (or, for a body of unknown
- * length, a bounded read behind a fresh `c.req.raw`), so `c.req.json()`, `c.req.text()` and
- * `c.req.arrayBuffer()` still work in the handler; `c.get('webhook').rawBody` has the bytes.
+ * It reads the raw body once (refusing more than `limit` bytes without buffering them, and
+ * a body slower than `bodyTimeoutMs`), verifies it with `scheme`, sets the delivery as
+ * `c.get('webhook')` and calls `next()`. The bytes go into Hono's body cache, so
+ * `c.req.json()`, `c.req.text()` and `c.req.arrayBuffer()` work in the handler;
+ * `c.get('webhook').rawBody` has them too. `c.req.raw`'s own body is consumed, as after any
+ * `c.req` body reader.
  * A refused delivery gets `{"ok":false,"error":{"code","message"}}` with the error's
  * status (or whatever `onError` returns); any other error goes to `app.onError`. With
  * `replay`, each delivery is handled once: see {@link VerifyWebhookOptions.replay}.
@@ -85,22 +97,22 @@ export function verifyWebhook<Payload = unknown>(
   scheme: WebhookScheme,
   options: VerifyWebhookOptions = {},
 ): MiddlewareHandler<{ Variables: WebhookVariables<Payload> }> {
-  const { limit, onError, guard } = checkOptions(scheme, options);
+  const { limit, bodyTimeoutMs, onError, guard } = checkOptions(scheme, options);
 
   return async function verifyWebhookMiddleware(c, next) {
-    // Captured before c.req.raw is replaced: it aborts when the client leaves early.
+    // Aborts when the client leaves early.
     const { signal } = c.req.raw;
     let delivery: VerifiedWebhook;
     let claim: ReplayClaim | undefined;
     try {
-      const body = await readBody(c.req, limit);
+      const body = await readBody(c.req, limit, bodyTimeoutMs);
       delivery = await scheme.verify({ headers: c.req.raw.headers, body });
       claim = await guard?.claim(delivery);
     } catch (error) {
       if (!(error instanceof WebhookVerificationError)) throw error;
       if (!onError) return errorResponse(error);
-      // A 413 that onError builds with c.text() or c.json() closes the connection too.
-      if (error.code === 'payload_too_large') c.header('connection', 'close');
+      // A 413 or 408 that onError builds with c.text() or c.json() closes the connection too.
+      if (unread(error)) c.header('connection', 'close');
       return onError(error, c);
     }
     if (claim?.duplicate) return duplicateResponse();
