@@ -159,7 +159,7 @@ export function standardWebhooks(options: StandardWebhooksOptions): WebhookSchem
       const rawBody = rawBytes(body);
       const signed = [headerBytes(`${id}.${timestamp}.`), rawBody];
       const found = matchHmac(hmacs, signed, candidates.v1);
-      let matched = (found instanceof Promise ? await found : found) !== undefined;
+      let matched = found instanceof Promise ? await found : found;
       for (const verify of verifiers) {
         for (const candidate of candidates.v1a) {
           matched = (candidate.byteLength === 64 && (await verify(signed, candidate))) || matched;
