@@ -100,6 +100,7 @@ export function codaiq(options: CodaiqOptions): WebhookScheme {
   return {
     name: 'codaiq',
     toleranceSeconds: tolerance,
+    requiredHeaders: [[SIGNATURE]],
 
     async verify({ headers, body }): Promise<VerifiedWebhook> {
       const { t, v1 } = parseSignature(requireHeader(headers, SIGNATURE));

@@ -2,6 +2,7 @@ export type { CodaiqOptions } from './codaiq.js';
 export { codaiq } from './codaiq.js';
 export type { ErrorCode } from './errors.js';
 export { errorStatus, WebhookVerificationError } from './errors.js';
+export { readHeader } from './lib/headers.js';
 export type { MemoryReplayStoreOptions } from './memory-replay-store.js';
 export { memoryReplayStore } from './memory-replay-store.js';
 export type { NodeRequestLike, ReadRawBodyOptions } from './read-raw-body.js';

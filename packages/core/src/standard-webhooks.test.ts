@@ -28,7 +28,7 @@ describe('standardWebhooks()', () => {
       for (const headers of [signed, new Headers(signed), upper]) {
         const delivery = await scheme.verify({ headers, body });
         expect(delivery).toMatchObject({ scheme: 'standard-webhooks', id: 'msg_1' });
-        expect(delivery.timestamp.getTime()).toBe(NOW);
+        expect(delivery.timestamp?.getTime()).toBe(NOW);
         expect(delivery.payload).toEqual(JSON.parse(body));
       }
     });

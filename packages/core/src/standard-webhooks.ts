@@ -132,6 +132,7 @@ export function standardWebhooks(options: StandardWebhooksOptions): WebhookSchem
   return {
     name: 'standard-webhooks',
     toleranceSeconds: tolerance,
+    requiredHeaders: HEADER_SETS.map(({ id, timestamp, signature }) => [id, timestamp, signature]),
 
     async verify({ headers, body }): Promise<VerifiedWebhook> {
       const { names, id } = readId(headers);

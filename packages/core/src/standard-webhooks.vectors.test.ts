@@ -29,7 +29,7 @@ describe('Standard Webhooks 1.0.0 test vectors', () => {
           body: vector.payload,
         });
         expect(delivery.id).toBe(vector.id);
-        expect(delivery.timestamp.getTime()).toBe(vector.timestamp * 1000);
+        expect(delivery.timestamp?.getTime()).toBe(vector.timestamp * 1000);
         expect(delivery.payload).toEqual(JSON.parse(vector.payload));
         expect(new TextDecoder().decode(delivery.rawBody)).toBe(vector.payload);
       });

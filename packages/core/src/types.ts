@@ -40,6 +40,8 @@ export type HeadersLike =
 export interface VerifyInput {
   headers: HeadersLike;
   body: string | Uint8Array | ArrayBuffer;
+  /** The full URL the sender addressed, for schemes that sign it; the others ignore it. */
+  url?: string;
 }
 
 /**
@@ -71,8 +73,8 @@ export interface VerifiedWebhook<Payload = unknown> {
   scheme: string;
   /** The sender's delivery id (`webhook-id`); Codaiq sends none. */
   id?: string;
-  /** When the sender signed it. */
-  timestamp: Date;
+  /** When the sender signed it; absent for schemes that sign no time. */
+  timestamp?: Date;
   /** The body parsed as JSON. */
   payload: Payload;
   /** The exact bytes that were verified. */
@@ -82,6 +84,12 @@ export interface VerifiedWebhook<Payload = unknown> {
 /**
  * A configured signature scheme: verifies incoming deliveries and signs outgoing ones.
  *
+ * The interface is open: any object with these members works with `replayGuard` and every
+ * adapter. `verify` must check the signature over the exact bytes in constant time, check
+ * the signed time against `toleranceSeconds` when the scheme signs one, and reject only with
+ * `WebhookVerificationError`. Give each delivery an `id` when the sender sends one, so
+ * replay protection keys on it.
+ *
  * @example
  * ```ts
  * import { standardWebhooks, type WebhookScheme } from '@hookguard/core';
@@ -90,9 +98,18 @@ export interface VerifiedWebhook<Payload = unknown> {
  * ```
  */
 export interface WebhookScheme {
-  readonly name: 'standard-webhooks' | 'codaiq';
-  /** Accepted clock difference in seconds, past and future. */
+  /** A stable name, such as `'standard-webhooks'`; replay keys start with it. */
+  readonly name: string;
+  /**
+   * Accepted clock difference in seconds, past and future. Also how long replay protection
+   * remembers a delivery by default (twice this).
+   */
   readonly toleranceSeconds: number;
+  /**
+   * Header sets, any one of which a request must carry in full to be worth reading
+   * (lower-case names). Adapters refuse a request that carries none before reading its body.
+   */
+  readonly requiredHeaders: readonly (readonly string[])[];
   /** Resolves with the delivery, or rejects with a `WebhookVerificationError`. */
   verify(input: VerifyInput): Promise<VerifiedWebhook>;
   /** Signature headers for `body`, as the sender would set them (lower-case names). */

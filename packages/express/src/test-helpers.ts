@@ -99,7 +99,7 @@ export const receiver = async (
       sameObject: req.body === req.webhook.payload,
       scheme: req.webhook.scheme,
       id: req.webhook.id ?? null,
-      timestamp: req.webhook.timestamp.getTime(),
+      timestamp: req.webhook.timestamp?.getTime(),
       rawBody: Buffer.from(req.webhook.rawBody ?? []).toString('base64'),
     });
   });

@@ -323,6 +323,7 @@ describe.each(majors)('fastify $major', ({ create }) => {
     const failing: WebhookScheme = {
       name: 'codaiq',
       toleranceSeconds: 300,
+      requiredHeaders: [['x-codaiq-signature']],
       verify: async () => {
         throw new RangeError('scheme exploded');
       },

@@ -4,14 +4,6 @@ import { fastifyPlugin } from 'fastify-plugin';
 import type {} from './fastify-request.js'; // request.webhook's type
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
-// Only a cheap presence test, so an unsigned upload is refused before its body is read;
-// core still performs every check, and words the refusal.
-const STANDARD = ['webhook-id', 'webhook-timestamp', 'webhook-signature'];
-const REQUIRED_HEADERS = new Map([
-  ['standard-webhooks', [STANDARD, STANDARD.map((name) => name.replace('webhook', 'svix'))]],
-  ['codaiq', [['x-codaiq-signature']]],
-]);
-
 const EMPTY = new Uint8Array(0);
 
 const unavailable = () =>
@@ -22,7 +14,6 @@ const unavailable = () =>
 
 async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebhookOptions) {
   const { scheme, limit, bodyTimeoutMs, onError, guard } = checkOptions(options);
-  const required = REQUIRED_HEADERS.get(scheme.name);
   const unread = new WeakMap<FastifyRequest, unknown>();
 
   const refuse = async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
@@ -56,9 +47,12 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
     }),
   );
 
+  // Only a cheap presence test, so an unsigned upload is refused before its body is read;
+  // core still performs every check, and words the refusal.
   fastify.addHook('onRequest', async function requireSignatureHeaders(request, reply) {
     const present = (set: readonly string[]) => set.every((name) => name in request.headers);
-    if (required === undefined || required.some(present)) return;
+    const sets = scheme.requiredHeaders ?? [];
+    if (sets.length === 0 || sets.some(present)) return;
     try {
       await scheme.verify({ headers: request.headers, body: EMPTY });
     } catch (error) {

@@ -75,7 +75,7 @@ export const startApp = async (
       ok: true,
       scheme: webhook.scheme,
       id: webhook.id ?? null,
-      timestamp: webhook.timestamp.getTime(),
+      timestamp: webhook.timestamp?.getTime(),
       payload: webhook.payload,
       json,
       text,

@@ -19,8 +19,16 @@ export type Joined = (value: string) => boolean;
 const commaSpace: Joined = (value) => value.includes(', ');
 
 /**
- * The single value of header `name` (lower-case), or `undefined` when it is absent.
- * A header sent more than once (an array, or copies `joined` into one) is `malformed_header`.
+ * The single value of header `name` (lower-case) from a Fetch `Headers` or a Node header
+ * record, or `undefined` when it is absent. A header sent more than once (an array, or
+ * copies joined with `", "` as Node and Fetch join them) is refused as `malformed_header`,
+ * so a second copy can never override the first. For schemes written outside hookguard.
+ *
+ * @example
+ * ```ts
+ * import { readHeader } from '@hookguard/core';
+ * const signature = readHeader(request.headers, 'x-acme-signature');
+ * ```
  */
 export const readHeader = (
   headers: HeadersLike,
