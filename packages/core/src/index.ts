@@ -5,6 +5,8 @@ export { errorStatus, WebhookVerificationError } from './errors.js';
 export { readHeader } from './lib/headers.js';
 export type { MemoryReplayStoreOptions } from './memory-replay-store.js';
 export { memoryReplayStore } from './memory-replay-store.js';
+export type { StripeOptions } from './providers/stripe.js';
+export { stripe } from './providers/stripe.js';
 export type { NodeRequestLike, ReadRawBodyOptions } from './read-raw-body.js';
 export { DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT_MS, readRawBody } from './read-raw-body.js';
 export type { ReplayClaim, ReplayGuard, ReplayOptions } from './replay-guard.js';

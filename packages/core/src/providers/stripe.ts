@@ -1,0 +1,155 @@
+import { hmacSha256 } from '#crypto';
+import { WebhookVerificationError } from '../errors.js';
+import {
+  decodeHex,
+  EMPTY,
+  encodeHex,
+  headerBytes,
+  parseJson,
+  rawBytes,
+  toBytes,
+  utf8,
+} from '../lib/bytes.js';
+import { requireHeader } from '../lib/headers.js';
+import { matchHmac } from '../lib/match.js';
+import {
+  checkClock,
+  checkOptions,
+  checkTolerance,
+  checkWindow,
+  isSecret,
+  MAX_SIGNATURES,
+  toList,
+} from '../lib/options.js';
+import type { Secret, VerifiedWebhook, WebhookScheme } from '../types.js';
+
+/**
+ * Options for {@link stripe}.
+ *
+ * @example
+ * ```ts
+ * import type { StripeOptions } from '@hookguard/core';
+ * const options: StripeOptions = { secret: process.env.STRIPE_WEBHOOK_SECRET ?? '' };
+ * ```
+ */
+export interface StripeOptions {
+  /**
+   * The endpoint's signing secret, `whsec_...`. Stripe keys the HMAC with the whole string
+   * as UTF-8 bytes, prefix included; it is not base64. Several for rotation: while Stripe
+   * rolls a secret it signs with the old and the new one.
+   */
+  secret: Secret | readonly Secret[];
+  /** Accepted clock difference, past and future. Default 300, as Stripe's libraries. */
+  toleranceSeconds?: number;
+  /** Clock in ms since the epoch. Default `Date.now`. */
+  now?: () => number;
+}
+
+const SIGNATURE = 'stripe-signature';
+const SECONDS = /^\d+$/;
+
+const malformed = (detail: string) =>
+  new WebhookVerificationError('malformed_header', `The Stripe-Signature header ${detail}.`);
+
+const parseSignature = (header: string) => {
+  const entries = header.split(',');
+  if (entries.length > MAX_SIGNATURES + 1) {
+    throw malformed(`has ${entries.length} entries; at most ${MAX_SIGNATURES + 1} are accepted`);
+  }
+  let t: string | undefined;
+  const v1: Uint8Array[] = [];
+  for (const entry of entries) {
+    const equals = entry.indexOf('=');
+    if (equals < 1) throw malformed('must be comma-separated key=value pairs, like t=<s>,v1=<hex>');
+    const key = entry.slice(0, equals);
+    const value = entry.slice(equals + 1);
+    if (key === 't') {
+      if (t !== undefined) throw malformed('has more than one t= entry');
+      if (!SECONDS.test(value)) throw malformed('has a t= value that is not whole seconds');
+      t = value;
+    } else if (key === 'v1') {
+      // Undecodable hex stays as empty bytes: same comparison cost, never a match.
+      // v0= (test-mode legacy) and unknown keys are ignored, as Stripe's libraries do.
+      v1.push(decodeHex(value) ?? EMPTY);
+    }
+  }
+  if (t === undefined) throw malformed('has no t= timestamp');
+  return { t, v1 };
+};
+
+const stripeKey = (secret: Secret): Uint8Array => {
+  const bytes = typeof secret === 'string' ? utf8(secret) : secret;
+  if (bytes.byteLength === 0) throw new TypeError('A Stripe signing secret must not be empty.');
+  return bytes;
+};
+
+/**
+ * Stripe's scheme: `Stripe-Signature: t=<seconds>,v1=<hex>[,v1=<hex>...]` where each hex is
+ * HMAC-SHA256 of `${t}.${rawBody}` keyed by the endpoint's `whsec_...` string. Any `v1=`
+ * entry may match; `t` must lie within `toleranceSeconds` of the clock, past or future.
+ *
+ * Stripe sends no delivery id header, so `id` is undefined and replay protection keys on
+ * the signed time and the body's hash. The event's own `id` is in `payload`.
+ *
+ * @example
+ * ```ts
+ * import { stripe } from '@hookguard/core';
+ *
+ * const scheme = stripe({ secret: process.env.STRIPE_WEBHOOK_SECRET ?? '' });
+ * const delivery = await scheme.verify({ headers: request.headers, body: await request.arrayBuffer() });
+ * const event = delivery.payload as { id: string; type: string };
+ * ```
+ */
+export function stripe(options: StripeOptions): WebhookScheme {
+  checkOptions(options, 'stripe');
+  const secrets = toList(options.secret);
+  if (secrets.length === 0) throw new TypeError("stripe() needs the endpoint's signing secret.");
+  if (!secrets.every(isSecret)) throw new TypeError('secret must be a string or a Uint8Array.');
+  const hmacs = secrets.map((secret) => hmacSha256(stripeKey(secret)));
+  const tolerance = checkTolerance(options.toleranceSeconds);
+  const now = checkClock(options.now);
+
+  return {
+    name: 'stripe',
+    toleranceSeconds: tolerance,
+    requiredHeaders: [[SIGNATURE]],
+
+    async verify({ headers, body }): Promise<VerifiedWebhook> {
+      const { t, v1 } = parseSignature(requireHeader(headers, SIGNATURE));
+      const seconds = Number(t);
+      checkWindow(seconds * 1000, now(), tolerance);
+      if (v1.length === 0) {
+        throw new WebhookVerificationError(
+          'signature_mismatch',
+          'The Stripe-Signature header has no v1= signature.',
+        );
+      }
+
+      const rawBody = rawBytes(body);
+      const found = matchHmac(hmacs, [headerBytes(`${t}.`), rawBody], v1);
+      const matched = found instanceof Promise ? await found : found;
+      if (!matched) {
+        throw new WebhookVerificationError(
+          'signature_mismatch',
+          "No v1= signature in Stripe-Signature matches this body with the configured secret. Check the secret (this endpoint's whole whsec_... string), and that the body reaches the verifier byte for byte as sent (no JSON parser before it).",
+        );
+      }
+      return {
+        scheme: 'stripe',
+        timestamp: new Date(seconds * 1000),
+        payload: parseJson(rawBody),
+        rawBody,
+      };
+    },
+
+    async sign({ body, timestamp = now() }) {
+      if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
+        throw new TypeError('timestamp must be whole milliseconds since the epoch.');
+      }
+      const [hmac] = hmacs as [(typeof hmacs)[number]];
+      const t = String(Math.floor(timestamp / 1000));
+      const signature = encodeHex(await hmac([headerBytes(`${t}.`), toBytes(body)]));
+      return { [SIGNATURE]: `t=${t},v1=${signature}` };
+    },
+  };
+}
