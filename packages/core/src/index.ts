@@ -5,6 +5,8 @@ export { errorStatus, WebhookVerificationError } from './errors.js';
 export { readHeader } from './lib/headers.js';
 export type { MemoryReplayStoreOptions } from './memory-replay-store.js';
 export { memoryReplayStore } from './memory-replay-store.js';
+export type { GitHubOptions } from './providers/github.js';
+export { github } from './providers/github.js';
 export type { StripeOptions } from './providers/stripe.js';
 export { stripe } from './providers/stripe.js';
 export type { NodeRequestLike, ReadRawBodyOptions } from './read-raw-body.js';
