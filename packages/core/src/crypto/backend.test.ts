@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ed25519Signer, ed25519Verifier, hmacSha256, sha256, timingSafeEqual } from '#crypto';
+import {
+  ed25519Signer,
+  ed25519Verifier,
+  hmacSha1,
+  hmacSha256,
+  sha256,
+  timingSafeEqual,
+} from '#crypto';
 
 const hex = (text: string) =>
   Uint8Array.from(text.match(/../g) ?? [], (byte) => Number.parseInt(byte, 16));
@@ -18,6 +25,37 @@ describe(`crypto backend (${process.env.HOOKGUARD_CRYPTO})`, () => {
     const expected = hex('5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843');
     expect(plain(await hmac([ascii('what do ya want '), ascii('for nothing?')]))).toEqual(expected);
     expect(plain(await hmac([ascii('what do ya want for nothing?')]))).toEqual(expected);
+  });
+
+  it.each([
+    [
+      '1',
+      new Uint8Array(20).fill(0x0b),
+      ascii('Hi There'),
+      'b617318655057264e28bc0b6fb378c8ef146be00',
+    ],
+    [
+      '2',
+      ascii('Jefe'),
+      ascii('what do ya want for nothing?'),
+      'effcdf6ae5eb2fa2d27416d5f184df9c259a7c79',
+    ],
+    [
+      '3',
+      new Uint8Array(20).fill(0xaa),
+      new Uint8Array(50).fill(0xdd),
+      '125d7342b9ac11cd91a39af48aa17b4f63f175d3',
+    ],
+    [
+      '6 (a key longer than the block)',
+      new Uint8Array(80).fill(0xaa),
+      ascii('Test Using Larger Than Block-Size Key - Hash Key First'),
+      'aa4ae5e15272d00e95705637ce8a3b55ed402112',
+    ],
+  ])('computes HMAC-SHA1 (RFC 2202 test case %s)', async (_case, key, data, digest) => {
+    const hmac = hmacSha1(key);
+    expect(plain(await hmac([data]))).toEqual(hex(digest));
+    expect(plain(await hmac([data.subarray(0, 3), data.subarray(3)]))).toEqual(hex(digest));
   });
 
   it('computes SHA-256 over concatenated parts (FIPS 180-2 "abc" and empty input)', async () => {

@@ -13,19 +13,27 @@ import { ED25519_PKCS8_PREFIX, ED25519_SPKI_PREFIX } from '../lib/der.js';
 import type {
   Ed25519Signer,
   Ed25519Verifier,
+  Hmac,
+  HmacSha1,
   HmacSha256,
   Sha256,
   TimingSafeEqual,
 } from './provider.js';
 
-export const hmacSha256: HmacSha256 = (key) => {
-  const secret = createSecretKey(key);
-  return (parts) => {
-    const hmac = createHmac('sha256', secret);
-    for (const part of parts) hmac.update(part);
-    return hmac.digest();
+const hmacWith =
+  (algorithm: 'sha1' | 'sha256') =>
+  (key: Uint8Array): Hmac => {
+    const secret = createSecretKey(key);
+    return (parts) => {
+      const hmac = createHmac(algorithm, secret);
+      for (const part of parts) hmac.update(part);
+      return hmac.digest();
+    };
   };
-};
+
+export const hmacSha256: HmacSha256 = hmacWith('sha256');
+
+export const hmacSha1: HmacSha1 = hmacWith('sha1');
 
 export const sha256: Sha256 = (parts) => {
   const hash = createHash('sha256');

@@ -3,7 +3,7 @@
 
 export type MaybePromise<T> = T | Promise<T>;
 
-/** HMAC-SHA256 over the concatenation of `parts`, keyed once up front. */
+/** An HMAC over the concatenation of `parts`, keyed once up front. */
 export type Hmac = (parts: readonly Uint8Array[]) => MaybePromise<Uint8Array>;
 
 /** Ed25519 check of `signature` over the concatenation of `parts`. */
@@ -19,6 +19,8 @@ export type Ed25519Sign = (parts: readonly Uint8Array[]) => MaybePromise<Uint8Ar
 export type Sha256 = (parts: readonly Uint8Array[]) => MaybePromise<Uint8Array>;
 
 export type HmacSha256 = (key: Uint8Array) => Hmac;
+/** HMAC-SHA1, only for senders that still sign with it (Twilio). */
+export type HmacSha1 = (key: Uint8Array) => Hmac;
 /** `publicKey` is the raw 32-byte key. */
 export type Ed25519Verifier = (publicKey: Uint8Array) => Ed25519Verify;
 /** `seed` is the raw 32-byte private key. */

@@ -3,6 +3,8 @@ import { ED25519_PKCS8_PREFIX } from '../lib/der.js';
 import type {
   Ed25519Signer,
   Ed25519Verifier,
+  Hmac,
+  HmacSha1,
   HmacSha256,
   Sha256,
   TimingSafeEqual,
@@ -21,15 +23,19 @@ const lazy = <T>(make: () => Promise<T>): (() => Promise<T>) => {
 // `BufferSource` typing differs between lib.dom versions; the bytes are always plain.
 type Source = Uint8Array<ArrayBuffer>;
 
-export const hmacSha256: HmacSha256 = (key) => {
-  const cryptoKey = lazy(() =>
-    crypto.subtle.importKey('raw', key as Source, { name: 'HMAC', hash: 'SHA-256' }, false, [
-      'sign',
-    ]),
-  );
-  return async (parts) =>
-    new Uint8Array(await crypto.subtle.sign('HMAC', await cryptoKey(), concat(parts) as Source));
-};
+const hmacWith =
+  (hash: 'SHA-1' | 'SHA-256') =>
+  (key: Uint8Array): Hmac => {
+    const cryptoKey = lazy(() =>
+      crypto.subtle.importKey('raw', key as Source, { name: 'HMAC', hash }, false, ['sign']),
+    );
+    return async (parts) =>
+      new Uint8Array(await crypto.subtle.sign('HMAC', await cryptoKey(), concat(parts) as Source));
+  };
+
+export const hmacSha256: HmacSha256 = hmacWith('SHA-256');
+
+export const hmacSha1: HmacSha1 = hmacWith('SHA-1');
 
 export const sha256: Sha256 = async (parts) =>
   new Uint8Array(await crypto.subtle.digest('SHA-256', concat(parts) as Source));
