@@ -11,6 +11,8 @@ export type { HmacSchemeOptions, SignedParts } from './providers/hmac-scheme.js'
 export { hmacScheme } from './providers/hmac-scheme.js';
 export type { PaddleOptions } from './providers/paddle.js';
 export { paddle } from './providers/paddle.js';
+export type { SlackOptions } from './providers/slack.js';
+export { slack } from './providers/slack.js';
 export type { StripeOptions } from './providers/stripe.js';
 export { stripe } from './providers/stripe.js';
 export type { NodeRequestLike, ReadRawBodyOptions } from './read-raw-body.js';
