@@ -9,6 +9,8 @@ export type { GitHubOptions } from './providers/github.js';
 export { github } from './providers/github.js';
 export type { HmacSchemeOptions, SignedParts } from './providers/hmac-scheme.js';
 export { hmacScheme } from './providers/hmac-scheme.js';
+export type { LemonSqueezyOptions } from './providers/lemon-squeezy.js';
+export { lemonSqueezy } from './providers/lemon-squeezy.js';
 export type { PaddleOptions } from './providers/paddle.js';
 export { paddle } from './providers/paddle.js';
 export type { SlackOptions } from './providers/slack.js';
