@@ -1,3 +1,5 @@
+export type { AdapterOptions, AdapterPolicy, Answer } from './adapter.js';
+export { adapterPolicy, duplicate, leavesBodyUnread, refusal } from './adapter.js';
 export type { CodaiqOptions } from './codaiq.js';
 export { codaiq } from './codaiq.js';
 export type { ErrorCode } from './errors.js';

@@ -1,4 +1,6 @@
 import {
+  duplicate,
+  leavesBodyUnread,
   type ReplayClaim,
   type VerifiedWebhook,
   type WebhookScheme,
@@ -7,10 +9,6 @@ import {
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { rawBodyOf } from './capture-raw-body.js';
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
-
-// Refusals that leave the rest of the body unread.
-const unread = ({ code }: WebhookVerificationError) =>
-  code === 'payload_too_large' || code === 'body_timeout';
 
 /**
  * Express middleware that verifies a signed webhook over its exact raw bytes before the
@@ -44,12 +42,18 @@ export function verifyWebhook<Payload = unknown>(
   scheme: WebhookScheme,
   options: VerifyWebhookOptions = {},
 ): RequestHandler<Request['params'], unknown, Payload> {
-  const { limit, bodyTimeoutMs, onError, guard } = checkOptions(scheme, options);
+  const { limit, bodyTimeoutMs, onError, guard, precheck } = checkOptions(scheme, options);
 
-  const refuse = async (error: unknown, req: Request, res: Response, next: NextFunction) => {
+  const refuse = async (
+    error: unknown,
+    req: Request,
+    res: Response,
+    next: NextFunction,
+    unread = error instanceof WebhookVerificationError && leavesBodyUnread(error),
+  ) => {
     if (!(error instanceof WebhookVerificationError)) return next(error);
     // The rest of the body was never read; closing spares the server draining it.
-    if (unread(error)) res.setHeader('connection', 'close');
+    if (unread) res.setHeader('connection', 'close');
     try {
       await onError(error, req, res, next);
     } catch (failure) {
@@ -61,6 +65,9 @@ export function verifyWebhook<Payload = unknown>(
     let delivery: VerifiedWebhook;
     let claim: ReplayClaim | undefined;
     try {
+      // An unsigned upload is refused before its body is read.
+      const unsigned = await precheck(req.headers);
+      if (unsigned) return refuse(unsigned, req, res, next, !req.readableEnded);
       delivery = await scheme.verify({
         headers: req.headers,
         body: await rawBodyOf(req, limit, bodyTimeoutMs),
@@ -69,7 +76,7 @@ export function verifyWebhook<Payload = unknown>(
     } catch (error) {
       return refuse(error, req, res, next);
     }
-    if (claim?.duplicate) return void res.status(200).json({ ok: true, duplicate: true });
+    if (claim?.duplicate) return void res.status(duplicate.status).json(duplicate.body);
     if (claim) {
       const { settle } = claim;
       // The client left while the store answered: nobody to answer, so release and stop.

@@ -1,4 +1,11 @@
-import { readRawBody, type VerifiedWebhook, WebhookVerificationError } from '@hookguard/core';
+import {
+  duplicate,
+  leavesBodyUnread,
+  readRawBody,
+  refusal,
+  type VerifiedWebhook,
+  WebhookVerificationError,
+} from '@hookguard/core';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
 import type {} from './fastify-request.js'; // request.webhook's type
@@ -13,19 +20,22 @@ const unavailable = () =>
   );
 
 async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebhookOptions) {
-  const { scheme, limit, bodyTimeoutMs, onError, guard } = checkOptions(options);
+  const { scheme, limit, bodyTimeoutMs, onError, guard, precheck } = checkOptions(options);
   const unread = new WeakMap<FastifyRequest, unknown>();
 
-  const refuse = async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+  const refuse = async (
+    error: unknown,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    bodyUnread = error instanceof WebhookVerificationError && leavesBodyUnread(error),
+  ) => {
     if (!(error instanceof WebhookVerificationError)) throw error;
     // The rest of the body was never read; closing spares the server draining it.
-    if (error.code === 'payload_too_large' || error.code === 'body_timeout') {
-      reply.header('connection', 'close');
-    }
+    if (bodyUnread) reply.header('connection', 'close');
     await onError?.(error, request, reply);
     if (!reply.sent) {
-      const body = { ok: false, error: { code: error.code, message: error.message } };
-      reply.code(error.status).type('application/json').send(body);
+      const { status, headers, body } = refusal(error);
+      reply.code(status).headers(headers).send(body);
     }
     return reply;
   };
@@ -47,19 +57,10 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
     }),
   );
 
-  // Only a cheap presence test, so an unsigned upload is refused before its body is read;
-  // core still performs every check, and words the refusal.
+  // An unsigned upload is refused before its body is read.
   fastify.addHook('onRequest', async function requireSignatureHeaders(request, reply) {
-    const present = (set: readonly string[]) => set.every((name) => name in request.headers);
-    const sets = scheme.requiredHeaders ?? [];
-    if (sets.length === 0 || sets.some(present)) return;
-    try {
-      await scheme.verify({ headers: request.headers, body: EMPTY });
-    } catch (error) {
-      // The body is never read: closing spares draining it.
-      reply.header('connection', 'close');
-      return refuse(error, request, reply);
-    }
+    const unsigned = await precheck(request.headers);
+    if (unsigned) return refuse(unsigned, request, reply, true);
   });
 
   fastify.addHook('preValidation', async function verifyDelivery(request, reply) {
@@ -69,7 +70,7 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
       if (!(body instanceof Uint8Array)) throw unavailable();
       const delivery = await scheme.verify({ headers: request.headers, body });
       const claim = await guard?.claim(delivery);
-      if (claim?.duplicate) return reply.code(200).send({ ok: true, duplicate: true });
+      if (claim?.duplicate) return reply.code(duplicate.status).send(duplicate.body);
       if (claim) {
         const { raw } = reply;
         // The client left while the store answered: nobody to answer, so release and stop.

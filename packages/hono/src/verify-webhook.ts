@@ -1,11 +1,15 @@
 import {
+  type Answer,
+  duplicate,
+  leavesBodyUnread,
   type ReplayClaim,
   readRawBody,
+  refusal,
   type VerifiedWebhook,
   type WebhookScheme,
   WebhookVerificationError,
 } from '@hookguard/core';
-import type { HonoRequest, MiddlewareHandler } from 'hono';
+import type { Context, HonoRequest, MiddlewareHandler } from 'hono';
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
 /**
@@ -21,18 +25,9 @@ import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-option
  */
 export type WebhookVariables<Payload = unknown> = { webhook: VerifiedWebhook<Payload> };
 
-// Refusals that leave the rest of the body unread: closing spares the server draining it.
-const unread = ({ code }: WebhookVerificationError) =>
-  code === 'payload_too_large' || code === 'body_timeout';
-
-const errorResponse = (error: WebhookVerificationError): Response =>
-  new Response(JSON.stringify({ ok: false, error: { code: error.code, message: error.message } }), {
-    status: error.status,
-    headers: {
-      'content-type': 'application/json',
-      ...(unread(error) ? { connection: 'close' } : {}),
-    },
-  });
+// A fresh headers object: @hono/node-server adds content-length to the one it is given.
+const respond = ({ status, headers, body }: Answer): Response =>
+  new Response(JSON.stringify(body), { status, headers: { ...headers } });
 
 const exactBuffer = (bytes: Uint8Array): ArrayBuffer =>
   bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
@@ -62,9 +57,6 @@ const readBody = async (req: HonoRequest, limit: number, timeoutMs: number) => {
   Object.assign(bodyCache, { arrayBuffer: Promise.resolve(exactBuffer(body)) });
   return body;
 };
-
-const duplicateResponse = (): Response =>
-  new Response('{"ok":true,"duplicate":true}', { headers: { 'content-type': 'application/json' } });
 
 /**
  * Hono middleware that verifies a signed webhook before the route handler runs.
@@ -97,7 +89,19 @@ export function verifyWebhook<Payload = unknown>(
   scheme: WebhookScheme,
   options: VerifyWebhookOptions = {},
 ): MiddlewareHandler<{ Variables: WebhookVariables<Payload> }> {
-  const { limit, bodyTimeoutMs, onError, guard } = checkOptions(scheme, options);
+  const { limit, bodyTimeoutMs, onError, guard, precheck } = checkOptions(scheme, options);
+
+  const refuse = (error: WebhookVerificationError, c: Context, bodyUnread: boolean) => {
+    const answer = refusal(error);
+    if (!onError) {
+      return respond(
+        bodyUnread ? { ...answer, headers: { ...answer.headers, connection: 'close' } } : answer,
+      );
+    }
+    // A refusal onError builds with c.text() or c.json() closes the connection too.
+    if (bodyUnread) c.header('connection', 'close');
+    return onError(error, c);
+  };
 
   return async function verifyWebhookMiddleware(c, next) {
     // Aborts when the client leaves early.
@@ -105,17 +109,17 @@ export function verifyWebhook<Payload = unknown>(
     let delivery: VerifiedWebhook;
     let claim: ReplayClaim | undefined;
     try {
+      // An unsigned upload is refused before its body is read.
+      const unsigned = await precheck(c.req.raw.headers);
+      if (unsigned) return refuse(unsigned, c, !c.req.raw.bodyUsed);
       const body = await readBody(c.req, limit, bodyTimeoutMs);
       delivery = await scheme.verify({ headers: c.req.raw.headers, body });
       claim = await guard?.claim(delivery);
     } catch (error) {
       if (!(error instanceof WebhookVerificationError)) throw error;
-      if (!onError) return errorResponse(error);
-      // A 413 or 408 that onError builds with c.text() or c.json() closes the connection too.
-      if (unread(error)) c.header('connection', 'close');
-      return onError(error, c);
+      return refuse(error, c, leavesBodyUnread(error));
     }
-    if (claim?.duplicate) return duplicateResponse();
+    if (claim?.duplicate) return respond(duplicate);
     c.set('webhook', delivery as VerifiedWebhook<Payload>);
     if (!claim) return next();
     if (signal.aborted) {
