@@ -15,6 +15,8 @@ export type { LemonSqueezyOptions } from './providers/lemon-squeezy.js';
 export { lemonSqueezy } from './providers/lemon-squeezy.js';
 export type { PaddleOptions } from './providers/paddle.js';
 export { paddle } from './providers/paddle.js';
+export type { ShopifyOptions } from './providers/shopify.js';
+export { shopify } from './providers/shopify.js';
 export type { SlackOptions } from './providers/slack.js';
 export { slack } from './providers/slack.js';
 export type { StripeOptions } from './providers/stripe.js';

@@ -1,0 +1,115 @@
+import { hmacSha256 } from '#crypto';
+import { WebhookVerificationError } from '../errors.js';
+import {
+  decodeBase64,
+  EMPTY,
+  encodeBase64,
+  parseJson,
+  rawBytes,
+  toBytes,
+  utf8,
+} from '../lib/bytes.js';
+import { readHeader, requireHeader } from '../lib/headers.js';
+import { matchHmac } from '../lib/match.js';
+import { checkOptions, checkTolerance, isSecret, toList } from '../lib/options.js';
+import type { Secret, VerifiedWebhook, WebhookScheme } from '../types.js';
+
+/**
+ * Options for {@link shopify}.
+ *
+ * @example
+ * ```ts
+ * import type { ShopifyOptions } from '@hookguard/core';
+ * const options: ShopifyOptions = { secret: process.env.SHOPIFY_API_SECRET ?? '' };
+ * ```
+ */
+export interface ShopifyOptions {
+  /**
+   * The app's client secret (or the store's webhook signing secret for webhooks made in the
+   * admin), used as its UTF-8 bytes. Several for rotation, any may match.
+   */
+  secret: Secret | readonly Secret[];
+  /**
+   * Shopify signs no time, so nothing is checked against this: it only sets how long replay
+   * protection remembers a delivery by default (twice this). Default 300.
+   */
+  toleranceSeconds?: number;
+}
+
+const SIGNATURE = 'x-shopify-hmac-sha256';
+const WEBHOOK_ID = 'x-shopify-webhook-id';
+
+const shopifyKey = (secret: Secret): Uint8Array => {
+  const bytes = typeof secret === 'string' ? utf8(secret) : secret;
+  if (bytes.byteLength === 0) throw new TypeError('A Shopify secret must not be empty.');
+  return bytes;
+};
+
+/**
+ * Shopify's scheme: `X-Shopify-Hmac-Sha256: <base64>`, HMAC-SHA256 of the raw body keyed by
+ * the app's secret, in canonical base64. `X-Shopify-Webhook-Id`, when sent, becomes `id`.
+ *
+ * A Shopify delivery signs no time: `timestamp` is undefined and no clock window applies, so
+ * replay protection lasts `replay.ttlSeconds`: set it to cover Shopify's retries, which go on
+ * for hours. `X-Shopify-Webhook-Id` is not covered by the signature either.
+ *
+ * @example
+ * ```ts
+ * import { shopify } from '@hookguard/core';
+ *
+ * const scheme = shopify({ secret: process.env.SHOPIFY_API_SECRET ?? '' });
+ * const delivery = await scheme.verify({ headers: request.headers, body: await request.arrayBuffer() });
+ * const topic = request.headers.get('x-shopify-topic');
+ * ```
+ */
+export function shopify(options: ShopifyOptions): WebhookScheme {
+  checkOptions(options, 'shopify');
+  const secrets = toList(options.secret);
+  if (secrets.length === 0) throw new TypeError("shopify() needs the app's secret.");
+  if (!secrets.every(isSecret)) throw new TypeError('secret must be a string or a Uint8Array.');
+  const hmacs = secrets.map((secret) => hmacSha256(shopifyKey(secret)));
+  const tolerance = checkTolerance(options.toleranceSeconds);
+
+  return {
+    name: 'shopify',
+    toleranceSeconds: tolerance,
+    requiredHeaders: [[SIGNATURE]],
+
+    async verify({ headers, body }): Promise<VerifiedWebhook> {
+      const signature = requireHeader(headers, SIGNATURE);
+      const id = readHeader(headers, WEBHOOK_ID);
+      if (id === '') {
+        throw new WebhookVerificationError(
+          'malformed_header',
+          'The X-Shopify-Webhook-Id header is empty.',
+        );
+      }
+      // Undecodable or non-canonical base64 stays as empty bytes: same cost, never a match.
+      const candidate = decodeBase64(signature) ?? EMPTY;
+
+      const rawBody = rawBytes(body);
+      const found = matchHmac(hmacs, [rawBody], [candidate]);
+      const matched = found instanceof Promise ? await found : found;
+      if (!matched) {
+        throw new WebhookVerificationError(
+          'signature_mismatch',
+          "X-Shopify-Hmac-Sha256 does not match this body with the configured secret. Check the app's client secret, and that the body reaches the verifier byte for byte as sent (no JSON parser before it).",
+        );
+      }
+      return {
+        scheme: 'shopify',
+        ...(id === undefined ? {} : { id }),
+        payload: parseJson(rawBody),
+        rawBody,
+      };
+    },
+
+    async sign({ body, id = crypto.randomUUID() }) {
+      const [hmac] = hmacs as [(typeof hmacs)[number]];
+      return {
+        [WEBHOOK_ID]: id,
+        [SIGNATURE]: encodeBase64(await hmac([toBytes(body)])),
+      };
+    },
+  };
+}
