@@ -13,6 +13,8 @@ export type { HmacSchemeOptions, SignedParts } from './providers/hmac-scheme.js'
 export { hmacScheme } from './providers/hmac-scheme.js';
 export type { LemonSqueezyOptions } from './providers/lemon-squeezy.js';
 export { lemonSqueezy } from './providers/lemon-squeezy.js';
+export type { LinearOptions } from './providers/linear.js';
+export { linear } from './providers/linear.js';
 export type { PaddleOptions } from './providers/paddle.js';
 export { paddle } from './providers/paddle.js';
 export type { ShopifyOptions } from './providers/shopify.js';
