@@ -7,6 +7,8 @@ export { errorStatus, WebhookVerificationError } from './errors.js';
 export { readHeader } from './lib/headers.js';
 export type { MemoryReplayStoreOptions } from './memory-replay-store.js';
 export { memoryReplayStore } from './memory-replay-store.js';
+export type { DiscordOptions } from './providers/discord.js';
+export { discord } from './providers/discord.js';
 export type { GitHubOptions } from './providers/github.js';
 export { github } from './providers/github.js';
 export type { HmacSchemeOptions, SignedParts } from './providers/hmac-scheme.js';

@@ -1,0 +1,127 @@
+import { ed25519Signer, ed25519Verifier } from '#crypto';
+import { WebhookVerificationError } from '../errors.js';
+import {
+  decodeHex,
+  EMPTY,
+  encodeHex,
+  headerBytes,
+  parseJson,
+  rawBytes,
+  toBytes,
+} from '../lib/bytes.js';
+import { requireHeader } from '../lib/headers.js';
+import { checkClock, checkOptions, checkTolerance, checkWindow, toList } from '../lib/options.js';
+import type { VerifiedWebhook, WebhookScheme } from '../types.js';
+
+/**
+ * Options for {@link discord}.
+ *
+ * @example
+ * ```ts
+ * import type { DiscordOptions } from '@hookguard/core';
+ * const options: DiscordOptions = { publicKey: process.env.DISCORD_PUBLIC_KEY ?? '' };
+ * ```
+ */
+export interface DiscordOptions {
+  /** The application's public key from the Developer Portal: 64 hex digits. Several for rotation. */
+  publicKey: string | readonly string[];
+  /** An Ed25519 private key as 64 hex digits (the 32-byte seed), only to `sign` in tests or relays. */
+  privateKey?: string;
+  /** Accepted clock difference, past and future. Default 300. */
+  toleranceSeconds?: number;
+  /** Clock in ms since the epoch. Default `Date.now`. */
+  now?: () => number;
+}
+
+const SIGNATURE = 'x-signature-ed25519';
+const TIMESTAMP = 'x-signature-timestamp';
+const SECONDS = /^\d+$/;
+
+// Keys come from configuration, not from the wire, so either hex case is taken.
+const hexKey = (key: unknown, what: string): Uint8Array => {
+  const bytes = typeof key === 'string' ? decodeHex(key.toLowerCase()) : undefined;
+  if (bytes?.byteLength !== 32) throw new TypeError(`${what} must be 64 hex digits (32 bytes).`);
+  return bytes;
+};
+
+/**
+ * Discord's scheme for interactions and webhook events: `X-Signature-Ed25519: <hex>`, an
+ * Ed25519 signature by the application's key over `${X-Signature-Timestamp}${rawBody}`, with
+ * the timestamp in seconds, which must lie within `toleranceSeconds` of the clock.
+ *
+ * Discord sends no delivery id header, so replay protection keys on the signed time and the
+ * body's hash; the interaction's own `id` is in `payload`. Answer a `PING` (type 1) yourself.
+ *
+ * @example
+ * ```ts
+ * import { discord } from '@hookguard/core';
+ *
+ * const scheme = discord({ publicKey: process.env.DISCORD_PUBLIC_KEY ?? '' });
+ * const delivery = await scheme.verify({ headers: request.headers, body: await request.arrayBuffer() });
+ * if ((delivery.payload as { type: number }).type === 1) return Response.json({ type: 1 });
+ * ```
+ */
+export function discord(options: DiscordOptions): WebhookScheme {
+  checkOptions(options, 'discord');
+  const publicKeys = toList(options.publicKey).map((key) => hexKey(key, 'publicKey'));
+  if (publicKeys.length === 0) {
+    throw new TypeError("discord() needs the application's public key (64 hex digits).");
+  }
+  const verifiers = publicKeys.map(ed25519Verifier);
+  const signer =
+    options.privateKey === undefined
+      ? undefined
+      : ed25519Signer(hexKey(options.privateKey, 'privateKey'));
+  const tolerance = checkTolerance(options.toleranceSeconds);
+  const now = checkClock(options.now);
+
+  return {
+    name: 'discord',
+    toleranceSeconds: tolerance,
+    requiredHeaders: [[SIGNATURE, TIMESTAMP]],
+
+    async verify({ headers, body }): Promise<VerifiedWebhook> {
+      const signature = requireHeader(headers, SIGNATURE);
+      const timestamp = requireHeader(headers, TIMESTAMP);
+      if (!SECONDS.test(timestamp)) {
+        throw new WebhookVerificationError(
+          'malformed_header',
+          'The X-Signature-Timestamp header must be whole seconds since the epoch, digits only.',
+        );
+      }
+      const seconds = Number(timestamp);
+      checkWindow(seconds * 1000, now(), tolerance);
+      // Undecodable hex stays as empty bytes and is never checked, so it can never match.
+      const candidate = decodeHex(signature) ?? EMPTY;
+
+      const rawBody = rawBytes(body);
+      const signed = [headerBytes(timestamp), rawBody];
+      let matched = false;
+      for (const verify of verifiers) {
+        matched = (candidate.byteLength === 64 && (await verify(signed, candidate))) || matched;
+      }
+      if (!matched) {
+        throw new WebhookVerificationError(
+          'signature_mismatch',
+          "X-Signature-Ed25519 does not verify over this timestamp and body with the configured public key. Check the application's public key, and that the body reaches the verifier byte for byte as sent (no JSON parser before it).",
+        );
+      }
+      return {
+        scheme: 'discord',
+        timestamp: new Date(seconds * 1000),
+        payload: parseJson(rawBody),
+        rawBody,
+      };
+    },
+
+    async sign({ body, timestamp = now() }) {
+      if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
+        throw new TypeError('timestamp must be whole milliseconds since the epoch.');
+      }
+      if (!signer) throw new TypeError('sign() needs a privateKey (64 hex digits).');
+      const seconds = String(Math.floor(timestamp / 1000));
+      const signature = encodeHex(await signer([headerBytes(seconds), toBytes(body)]));
+      return { [TIMESTAMP]: seconds, [SIGNATURE]: signature };
+    },
+  };
+}
