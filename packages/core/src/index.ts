@@ -25,6 +25,8 @@ export type { SlackOptions } from './providers/slack.js';
 export { slack } from './providers/slack.js';
 export type { StripeOptions } from './providers/stripe.js';
 export { stripe } from './providers/stripe.js';
+export type { TwilioOptions } from './providers/twilio.js';
+export { twilio } from './providers/twilio.js';
 export type { WorkOSOptions } from './providers/workos.js';
 export { workos } from './providers/workos.js';
 export type { NodeRequestLike, ReadRawBodyOptions } from './read-raw-body.js';
