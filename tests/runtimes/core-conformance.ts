@@ -40,6 +40,9 @@ const STATUS: Record<ErrorCode, number> = {
   raw_body_unavailable: 500,
   delivery_in_progress: 409,
   replay_store_unavailable: 503,
+  missing_credentials: 401,
+  invalid_credentials: 401,
+  insufficient_scope: 403,
 };
 
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';

@@ -95,6 +95,18 @@ describe('answers', () => {
     expect(leavesBodyUnread(mismatch)).toBe(false);
   });
 
+  it("adds the headers the error carries, such as a Bearer challenge, to the refusal's", () => {
+    const challenge = { 'www-authenticate': 'Bearer error="invalid_token"' };
+    const invalid = new WebhookVerificationError('invalid_credentials', 'no', {
+      headers: { ...challenge, 'content-type': 'text/plain' },
+    });
+    expect(refusal(invalid)).toEqual({
+      status: 401,
+      headers: { ...challenge, 'content-type': 'application/json' },
+      body: { ok: false, error: { code: 'invalid_credentials', message: 'no' } },
+    });
+  });
+
   it('answers a duplicate with 200 {"ok":true,"duplicate":true}, immutably', () => {
     expect(JSON.stringify(duplicate.body)).toBe('{"ok":true,"duplicate":true}');
     expect(duplicate.status).toBe(200);

@@ -137,8 +137,9 @@ export function adapterPolicy(
 
 /**
  * The default answer to a refused delivery: `error.status`, JSON
- * `{"ok":false,"error":{"code","message"}}`, and `connection: close` when the rest of the
- * body was left unread (413, 408), which spares the server draining it.
+ * `{"ok":false,"error":{"code","message"}}`, the headers the error carries (such as a
+ * `WWW-Authenticate` challenge), and `connection: close` when the rest of the body was left
+ * unread (413, 408), which spares the server draining it.
  *
  * @example
  * ```ts
@@ -150,6 +151,8 @@ export function refusal(error: WebhookVerificationError): Answer {
   return {
     status: error.status,
     headers: {
+      ...error.headers,
+      // After the error's own, so the body is always labelled as the JSON it is.
       'content-type': 'application/json',
       ...(leavesBodyUnread(error) ? { connection: 'close' } : {}),
     },

@@ -15,6 +15,9 @@ describe('WebhookVerificationError', () => {
       raw_body_unavailable: 500,
       delivery_in_progress: 409,
       replay_store_unavailable: 503,
+      missing_credentials: 401,
+      invalid_credentials: 401,
+      insufficient_scope: 403,
     });
     for (const code of Object.keys(errorStatus) as (keyof typeof errorStatus)[]) {
       const error = new WebhookVerificationError(code, 'm');
@@ -26,6 +29,15 @@ describe('WebhookVerificationError', () => {
   it('keeps a cause', () => {
     const cause = new Error('socket');
     expect(new WebhookVerificationError('invalid_payload', 'm', { cause }).cause).toBe(cause);
+  });
+
+  it('carries the response headers a refusal needs, as a frozen copy, and none unless given', () => {
+    const given = { 'www-authenticate': 'Bearer error="invalid_token"' };
+    const error = new WebhookVerificationError('invalid_credentials', 'm', { headers: given });
+    expect(error.headers).toEqual(given);
+    expect(error.headers).not.toBe(given);
+    expect(Object.isFrozen(error.headers)).toBe(true);
+    expect(new WebhookVerificationError('invalid_credentials', 'm').headers).toBeUndefined();
   });
 
   it('is recognised across the ESM and CJS builds (dual package hazard)', async () => {

@@ -20,6 +20,9 @@ export const errorStatus = {
   raw_body_unavailable: 500,
   delivery_in_progress: 409,
   replay_store_unavailable: 503,
+  missing_credentials: 401,
+  invalid_credentials: 401,
+  insufficient_scope: 403,
 } as const satisfies Record<string, number>;
 
 /**
@@ -40,7 +43,8 @@ const brand = Symbol.for('hookguard.WebhookVerificationError');
  *
  * `code` is stable across versions, `status` is the HTTP status to answer with,
  * and `message` is written for the receiver's developer. No message ever holds a
- * secret, a key or the expected signature.
+ * secret, a key or the expected signature. `headers` are response headers the refusal
+ * needs, such as RFC 6750's `WWW-Authenticate: Bearer` challenge; `refusal()` sends them.
  *
  * @example
  * ```ts
@@ -60,11 +64,18 @@ export class WebhookVerificationError extends Error {
   override readonly name = 'WebhookVerificationError';
   readonly code: ErrorCode;
   readonly status: number;
+  /** Response headers this refusal must carry (lower-case names), when it needs any. */
+  declare readonly headers?: Readonly<Record<string, string>>;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; headers?: Readonly<Record<string, string>> },
+  ) {
     super(message, options);
     this.code = code;
     this.status = errorStatus[code];
+    if (options?.headers !== undefined) this.headers = Object.freeze({ ...options.headers });
   }
 
   // The ESM and CJS builds are two module instances; a brand keeps `instanceof`
