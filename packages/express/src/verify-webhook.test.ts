@@ -1,5 +1,3 @@
-import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   type VerifiedWebhook,
   type WebhookScheme,
@@ -8,8 +6,8 @@ import {
 import type { RequestHandler } from 'express';
 import fc from 'fast-check';
 import request from 'supertest';
-import { describe, expect, expectTypeOf, it, vi } from 'vitest';
-import { type VerifyWebhookOptions, verifyWebhook } from './index.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { verifyWebhook } from './index.js';
 import {
   expressVersions,
   type RawResponse,
@@ -21,7 +19,6 @@ import {
 } from './test-helpers.js';
 
 const [standard] = schemeCases as [SchemeCase, SchemeCase];
-const MINUTES = 60 * 1000;
 
 const expectRefusal = (
   res: { status: number; headers: Record<string, unknown>; body: unknown },
@@ -84,7 +81,7 @@ describe('verifyWebhook() arguments', () => {
 });
 
 describe.each(expressVersions)('%s', (_version, express) => {
-  describe.each(schemeCases)('$name', ({ name, scheme, impostor, withoutSignature, malformed }) => {
+  describe.each(schemeCases)('$name', ({ name, scheme, withoutSignature, malformed }) => {
     const body = JSON.stringify({ type: 'order.paid', data: { id: 'ord_1', total: 4200 } });
     const post = (server: Parameters<typeof request>[0], headers: Record<string, string>) =>
       request(server).post('/webhooks').set(headers).set('content-type', 'application/json');
@@ -103,131 +100,6 @@ describe.each(expressVersions)('%s', (_version, express) => {
         timestamp: name === 'codaiq' ? timestamp : Math.floor(timestamp / 1000) * 1000,
         rawBody: Buffer.from(body).toString('base64'),
       });
-      expect(handled).toHaveLength(1);
-    });
-
-    it.each([
-      ['text/plain', 'text/plain'],
-      ['application/octet-stream', 'application/octet-stream'],
-      ['a form content type', 'application/x-www-form-urlencoded'],
-    ])('verifies a signed JSON body sent as %s', async (_label, contentType) => {
-      const { server, handled } = await receiver(express, scheme);
-      const res = await request(server)
-        .post('/webhooks')
-        .set(await scheme.sign({ body }))
-        .set('content-type', contentType)
-        .send(body);
-      expect(res.status).toBe(200);
-      expect(res.body.body).toEqual(JSON.parse(body));
-      expect(handled).toHaveLength(1);
-    });
-
-    it('verifies a body sent with no content type at all', async () => {
-      const { server, handled } = await receiver(express, scheme);
-      const res = parsed(await rawPost(server, await scheme.sign({ body }), [Buffer.from(body)]));
-      expect(res.status).toBe(200);
-      expect(handled).toHaveLength(1);
-    });
-
-    const sign = (signer: WebhookScheme, signed = body, timestamp?: number) =>
-      signer.sign(timestamp === undefined ? { body: signed } : { body: signed, timestamp });
-    const refusals: {
-      kind: string;
-      status: number;
-      code: string;
-      make: () => Promise<[Record<string, string>, string]>;
-    }[] = [
-      {
-        kind: 'a tampered body',
-        status: 401,
-        code: 'signature_mismatch',
-        make: async () => [await sign(scheme), body.replace('4200', '1')],
-      },
-      {
-        kind: 'a signature from another secret',
-        status: 401,
-        code: 'signature_mismatch',
-        make: async () => [await sign(impostor), body],
-      },
-      {
-        kind: 'a stale timestamp',
-        status: 401,
-        code: 'timestamp_out_of_window',
-        make: async () => [await sign(scheme, body, Date.now() - 10 * MINUTES), body],
-      },
-      {
-        kind: 'a future timestamp',
-        status: 401,
-        code: 'timestamp_out_of_window',
-        make: async () => [await sign(scheme, body, Date.now() + 10 * MINUTES), body],
-      },
-      {
-        kind: 'no signature header',
-        status: 400,
-        code: 'missing_header',
-        make: async () => [withoutSignature(await sign(scheme)), body],
-      },
-      {
-        kind: 'a malformed header',
-        status: 400,
-        code: 'malformed_header',
-        make: async () => [malformed(await sign(scheme)), body],
-      },
-      {
-        kind: 'a signed body that is not JSON',
-        status: 400,
-        code: 'invalid_payload',
-        make: async () => [await sign(scheme, 'order paid'), 'order paid'],
-      },
-    ];
-
-    it.each(refusals)(
-      'refuses $kind with $status $code and never calls the handler',
-      async ({ status, code, make }) => {
-        const { server, handled } = await receiver(express, scheme);
-        const [headers, sent] = await make();
-        expectRefusal(await post(server, headers).send(sent), status, code);
-        expect(handled).toEqual([]);
-      },
-    );
-
-    it('accepts a body of exactly `limit` bytes and refuses one byte more with 413', async () => {
-      const { server, handled } = await receiver(express, scheme, { limit: 64 });
-      const fits = JSON.stringify({ pad: 'x'.repeat(64 - 10) });
-      expect(fits).toHaveLength(64);
-      expect((await post(server, await scheme.sign({ body: fits })).send(fits)).status).toBe(200);
-      const over = `${fits} `;
-      const res = await post(server, await scheme.sign({ body: over })).send(over);
-      expectRefusal(res, 413, 'payload_too_large');
-      expect(res.headers.connection).toBe('close');
-      expect(handled).toHaveLength(1);
-    });
-
-    it('answers 413 from Content-Length alone, before the upload is finished', async () => {
-      const { server, handled } = await receiver(express, scheme, { limit: 1024 });
-      const headers = { ...(await scheme.sign({ body })), 'content-length': String(10 << 20) };
-      const res = parsed(await rawPost(server, headers, [Buffer.alloc(512, 32)], false));
-      expectRefusal(res, 413, 'payload_too_large');
-      expect(res.headers.connection).toBe('close');
-      expect(handled).toEqual([]);
-    });
-
-    it('answers 413 to a chunked body once it passes the limit, before it ends', async () => {
-      const { server, handled } = await receiver(express, scheme, { limit: 1024 });
-      const headers = { ...(await scheme.sign({ body })), 'transfer-encoding': 'chunked' };
-      const chunks = Array.from({ length: 3 }, () => Buffer.alloc(400, 32));
-      const res = parsed(await rawPost(server, headers, chunks, false));
-      expectRefusal(res, 413, 'payload_too_large');
-      expect(res.headers.connection).toBe('close');
-      expect(handled).toEqual([]);
-    });
-
-    it('verifies a complete chunked body within the limit', async () => {
-      const { server, handled } = await receiver(express, scheme, { limit: 1024 });
-      const headers = { ...(await scheme.sign({ body })), 'transfer-encoding': 'chunked' };
-      const bytes = Buffer.from(body);
-      const chunks = [bytes.subarray(0, 7), bytes.subarray(7, 20), bytes.subarray(20)];
-      expect(parsed(await rawPost(server, headers, chunks)).status).toBe(200);
       expect(handled).toHaveLength(1);
     });
 
@@ -302,39 +174,6 @@ describe.each(expressVersions)('%s', (_version, express) => {
       expect(res.body).toEqual({ caught: 'key store offline' });
       expect(errors[0]).toBeInstanceOf(RangeError);
       expect(handled).toEqual([]);
-    });
-
-    it('settles a request whose client aborts mid-body and keeps serving', async () => {
-      const refused = vi.fn();
-      let arrived = () => {};
-      const reached = new Promise<void>((resolve) => {
-        arrived = resolve;
-      });
-      const noticeArrival: RequestHandler = (_req, _res, next) => {
-        arrived();
-        next();
-      };
-      const onError: VerifyWebhookOptions['onError'] = (error, _req, res) => {
-        refused(error.code);
-        res.status(error.status).end();
-      };
-      const { server, handled } = await receiver(express, scheme, { onError }, [noticeArrival]);
-      const { port } = server.address() as AddressInfo;
-      const headers = { ...(await scheme.sign({ body })), 'content-length': '1000' };
-      const client = httpRequest({
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        path: '/webhooks',
-        headers,
-      });
-      client.on('error', () => {});
-      client.write(body.slice(0, 10));
-      await reached;
-      client.destroy();
-      await vi.waitFor(() => expect(refused).toHaveBeenCalledWith('invalid_payload'));
-      expect((await post(server, await scheme.sign({ body })).send(body)).status).toBe(200);
-      expect(handled).toHaveLength(1);
     });
   });
 

@@ -1,4 +1,3 @@
-import { request as httpRequest } from 'node:http';
 import type { VerifiedWebhook, WebhookScheme } from '@hookguard/core';
 import fc from 'fast-check';
 import { type Context, Hono } from 'hono';
@@ -54,96 +53,6 @@ describe.each(schemeCases)('verifyWebhook with $name', (schemeCase) => {
     expect(calls.get('evt_valid')).toBe(1);
   });
 
-  it.each(['text/plain', 'application/octet-stream', 'application/x-www-form-urlencoded'])(
-    'verifies a signed JSON body sent as %s',
-    async (contentType) => {
-      const { url, calls } = await start(scheme);
-      const body = delivery(`evt_${contentType}`);
-      const response = await post(
-        url,
-        { ...(await sign(body)), 'content-type': contentType },
-        body,
-      );
-      expect(response.status).toBe(200);
-      expect(((await response.json()) as { text: string }).text).toBe(body);
-      expect(calls.get(`evt_${contentType}`)).toBe(1);
-    },
-  );
-
-  it('refuses a tampered body with 401 signature_mismatch', async () => {
-    const { url, calls } = await start(scheme);
-    const body = delivery('evt_tampered');
-    const headers = await sign(body);
-    const response = await post(url, headers, body.replace('42', '43'));
-    await expectRefusal(response, 401, 'signature_mismatch');
-    expect(calls.size).toBe(0);
-  });
-
-  it('refuses a delivery signed with another secret', async () => {
-    const { url, calls } = await start(scheme);
-    const body = delivery('evt_wrong_secret');
-    const headers = await schemeCase.make(schemeCase.otherSecret).sign({ body });
-    await expectRefusal(await post(url, headers, body), 401, 'signature_mismatch');
-    expect(calls.size).toBe(0);
-  });
-
-  it.each([
-    ['stale', -301_000],
-    ['future', 301_000],
-  ])('refuses a %s timestamp with 401 timestamp_out_of_window', async (_, offset) => {
-    const { url, calls } = await start(scheme);
-    const body = delivery('evt_time');
-    const headers = await sign(body, Date.now() + offset);
-    await expectRefusal(await post(url, headers, body), 401, 'timestamp_out_of_window');
-    expect(calls.size).toBe(0);
-  });
-
-  it('refuses a missing signature header with 400 missing_header', async () => {
-    const { url, calls } = await start(scheme);
-    const body = delivery('evt_missing');
-    const { [schemeCase.signatureHeader]: _, ...headers } = await sign(body);
-    await expectRefusal(await post(url, headers, body), 400, 'missing_header');
-    expect(calls.size).toBe(0);
-  });
-
-  it('refuses a malformed header with 400 malformed_header', async () => {
-    const { url, calls } = await start(scheme);
-    const body = delivery('evt_malformed');
-    const headers = schemeCase.malformed(await sign(body));
-    await expectRefusal(await post(url, headers, body), 400, 'malformed_header');
-    expect(calls.size).toBe(0);
-  });
-
-  it('refuses a correctly signed body that is not JSON with 400 invalid_payload', async () => {
-    const { url, calls } = await start(scheme);
-    const body = 'id=evt_form&type=order.paid';
-    await expectRefusal(await post(url, await sign(body), body), 400, 'invalid_payload');
-    expect(calls.size).toBe(0);
-  });
-
-  it('refuses a body over the limit declared by Content-Length with 413 and closes', async () => {
-    const { url, calls } = await start(scheme, { limit: 1024 });
-    const body = JSON.stringify({ id: 'evt_big', type: 'x', data: 'a'.repeat(2048) });
-    const response = await post(url, await sign(body), body);
-    expect(response.headers.get('connection')).toBe('close');
-    await expectRefusal(response, 413, 'payload_too_large');
-    expect(calls.size).toBe(0);
-  });
-
-  it('refuses a chunked body once it passes the limit, with 413 and connection: close', async () => {
-    const { url, calls } = await start(scheme, { limit: 1024 });
-    const body = JSON.stringify({ id: 'evt_chunked', type: 'x', data: 'a'.repeat(4096) });
-    const bytes = encoder.encode(body);
-    const chunks = [bytes.subarray(0, 700), bytes.subarray(700, 1400), bytes.subarray(1400)];
-    const response = await postChunked(url, await sign(body), chunks);
-    expect({ status: response.status, connection: response.headers.connection }).toEqual({
-      status: 413,
-      connection: 'close',
-    });
-    expect(JSON.parse(response.body)).toMatchObject({ error: { code: 'payload_too_large' } });
-    expect(calls.size).toBe(0);
-  });
-
   it('stops at the limit when the body is longer than its Content-Length says', async () => {
     const app = new Hono();
     let handled = 0;
@@ -167,78 +76,6 @@ describe.each(schemeCases)('verifyWebhook with $name', (schemeCase) => {
     await expectRefusal(await app.fetch(lying), 413, 'payload_too_large');
     expect(pulled).toBeLessThan(10);
     expect(handled).toBe(0);
-  });
-
-  it('answers 413 while an oversized upload is still unfinished', async () => {
-    const { url, calls } = await start(scheme, { limit: 1024 });
-    const headers = await sign(delivery('evt_endless'));
-    const first = encoder.encode(`{"id":"evt_endless","data":"${'a'.repeat(2048)}`);
-    const chunked = await postChunked(url, headers, [first], { end: false });
-    const declared = await postChunked(
-      url,
-      { ...headers, 'content-length': String(64 * 1024 * 1024) },
-      [first.subarray(0, 10)],
-      { end: false },
-    );
-    expect([chunked.status, declared.status]).toEqual([413, 413]);
-    expect([chunked.headers.connection, declared.headers.connection]).toEqual(['close', 'close']);
-    expect(calls.size).toBe(0);
-  });
-
-  it('accepts a chunked body of exactly the limit, and refuses one byte more', async () => {
-    const base = JSON.stringify({ id: 'evt_edge', type: 'x', data: '' });
-    const limit = base.length + 100;
-    const { url, calls } = await start(scheme, { limit });
-    const exact = JSON.stringify({ id: 'evt_edge', type: 'x', data: 'a'.repeat(100) });
-    const over = JSON.stringify({ id: 'evt_edge', type: 'x', data: 'a'.repeat(101) });
-    const ok = await postChunked(url, await sign(exact), [encoder.encode(exact)]);
-    const refused = await postChunked(url, await sign(over), [encoder.encode(over)]);
-    expect([ok.status, refused.status]).toEqual([200, 413]);
-    expect(calls.get('evt_edge')).toBe(1);
-  });
-
-  it('handles 200 concurrent mixed deliveries, each valid one exactly once', async () => {
-    const { url, calls } = await start(scheme);
-    const kinds = ['valid', 'tampered', 'stale', 'missing'] as const;
-    const expected = { valid: 200, tampered: 401, stale: 401, missing: 400 };
-    const requests = Array.from({ length: 200 }, async (_, index) => {
-      const kind = kinds[index % kinds.length] ?? 'valid';
-      const id = `evt_${index}`;
-      const body = delivery(id);
-      const headers = await sign(
-        body,
-        kind === 'stale' ? Date.now() - 3_600_000 : undefined,
-        `msg_${index}`,
-      );
-      if (kind === 'missing') delete headers[schemeCase.signatureHeader];
-      const sent = kind === 'tampered' ? body.replace('order.paid', 'order.free') : body;
-      const response = await post(url, headers, sent);
-      await response.arrayBuffer();
-      return { id, kind, status: response.status };
-    });
-    const results = await Promise.all(requests);
-    for (const { id, kind, status } of results) {
-      expect({ id, status }).toEqual({ id, status: expected[kind] });
-      expect(calls.get(id)).toBe(kind === 'valid' ? 1 : undefined);
-    }
-    expect([...calls.values()].reduce((sum, count) => sum + count, 0)).toBe(50);
-  });
-
-  it('verifies any signed JSON payload and hands the handler the same bytes', async () => {
-    const { url } = await start(scheme);
-    await fc.assert(
-      fc.asyncProperty(fc.jsonValue(), fc.uuid(), async (data, id) => {
-        const body = JSON.stringify({ id, type: 'prop', data });
-        const response = await post(url, await sign(body), body);
-        const seen = (await response.json()) as { text: string; sameBytes: boolean };
-        expect({ status: response.status, text: seen.text, same: seen.sameBytes }).toEqual({
-          status: 200,
-          text: body,
-          same: true,
-        });
-      }),
-      { numRuns: 25 },
-    );
   });
 
   it('refuses any single-bit flip of the body', async () => {
@@ -365,20 +202,6 @@ describe('verifyWebhook options and errors', () => {
       expect(calls.size).toBe(0);
     },
   );
-
-  it('does not hang when the client aborts mid-body, and keeps serving', async () => {
-    const { url, calls } = await start(scheme);
-    const headers = await scheme.sign({ body });
-    await new Promise<void>((resolve) => {
-      const req = httpRequest(url, { method: 'POST', headers, agent: false });
-      req.on('error', () => resolve());
-      req.on('response', () => resolve());
-      req.write(body.slice(0, 5), () => setImmediate(() => req.destroy()));
-    });
-    const response = await post(url, headers, body);
-    expect(response.status).toBe(200);
-    expect(calls.get('evt_options')).toBe(1);
-  });
 
   it('checks its options at once', () => {
     expect(() => verifyWebhook(undefined as unknown as WebhookScheme)).toThrow(TypeError);

@@ -1,0 +1,171 @@
+// One receiver factory per adapter and framework major, each a real server on 127.0.0.1, so
+// the adapter contract suite runs the same cases against every one of them (test code only).
+
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import type { AdapterOptions, WebhookScheme } from '@hookguard/core';
+import { verifyWebhook as expressVerifyWebhook } from '@hookguard/express';
+import { verifyWebhook as fastifyVerifyWebhook } from '@hookguard/fastify';
+import { verifyWebhook as honoVerifyWebhook } from '@hookguard/hono';
+import express5, { type ErrorRequestHandler } from 'express';
+import fastify5 from 'fastify';
+import { Hono } from 'hono';
+
+// npm aliases of the previous majors; their APIs are the parts used here.
+const require = createRequire(import.meta.url);
+const express4 = require('express4') as typeof express5;
+const fastify4 = require('fastify4') as typeof fastify5;
+
+export interface ReceiverOptions extends AdapterOptions {
+  /** Answer refusals through the adapter's `onError`, recording their codes. */
+  recordRefusals?: boolean;
+}
+
+export interface Receiver {
+  /** `http://127.0.0.1:<port>/hook` */
+  url: string;
+  /** Requests whose headers reached the app. */
+  entered(): number;
+  /** Codes of the refusals `onError` answered (with `recordRefusals`). */
+  refused: string[];
+  /** What the route handler got as its payload, per run. */
+  handled: unknown[];
+  /** Errors that reached the framework's own error handler. */
+  escaped: unknown[];
+  close(): Promise<void>;
+}
+
+export type StartReceiver = (scheme: WebhookScheme, options?: ReceiverOptions) => Promise<Receiver>;
+
+interface Records {
+  entered: number;
+  refused: string[];
+  handled: unknown[];
+  escaped: unknown[];
+}
+
+const records = (): Records => ({ entered: 0, refused: [], handled: [], escaped: [] });
+
+const receiver = async (server: Server, seen: Records): Promise<Receiver> => {
+  if (!server.listening) await new Promise((resolve) => server.once('listening', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/hook`,
+    entered: () => seen.entered,
+    refused: seen.refused,
+    handled: seen.handled,
+    escaped: seen.escaped,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+};
+
+const answer = (payload: unknown, id: string | undefined) => ({
+  ok: true,
+  id: id ?? null,
+  payload,
+});
+
+const withExpress =
+  (create: typeof express5): StartReceiver =>
+  async (scheme, { recordRefusals, ...options } = {}) => {
+    const seen = records();
+    const app = create();
+    app.use((_req, _res, next) => {
+      seen.entered++;
+      next();
+    });
+    const verify = expressVerifyWebhook(scheme, {
+      ...options,
+      ...(recordRefusals && {
+        onError: (error, _req, res) => {
+          seen.refused.push(error.code);
+          res.status(error.status).json({ ok: false, error: { code: error.code } });
+        },
+      }),
+    });
+    app.post('/hook', verify, (req, res) => {
+      seen.handled.push(req.body);
+      res.json(answer(req.body, req.webhook.id));
+    });
+    const onError: ErrorRequestHandler = (error, _req, res, _next) => {
+      seen.escaped.push(error);
+      res.status(500).json({ escaped: String(error) });
+    };
+    app.use(onError);
+    return receiver(app.listen(0, '127.0.0.1'), seen);
+  };
+
+const withFastify =
+  (create: typeof fastify5): StartReceiver =>
+  async (scheme, { recordRefusals, ...options } = {}) => {
+    const seen = records();
+    const app = create();
+    app.addHook('onRequest', async () => {
+      seen.entered++;
+    });
+    app.setErrorHandler((error, _request, reply) => {
+      seen.escaped.push(error);
+      return reply.code(500).send({ escaped: String(error) });
+    });
+    await app.register(async (scope) => {
+      await scope.register(fastifyVerifyWebhook, {
+        scheme,
+        ...options,
+        ...(recordRefusals && {
+          onError: (error, _request, reply) => {
+            seen.refused.push(error.code);
+            return reply.code(error.status).send({ ok: false, error: { code: error.code } });
+          },
+        }),
+      });
+      scope.post('/hook', async (request) => {
+        seen.handled.push(request.body);
+        return answer(request.body, request.webhook.id);
+      });
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    return receiver(app.server, seen);
+  };
+
+const withHono: StartReceiver = async (scheme, { recordRefusals, ...options } = {}) => {
+  const seen = records();
+  const app = new Hono();
+  app.use(async (_c, next) => {
+    seen.entered++;
+    await next();
+  });
+  const verify = honoVerifyWebhook(scheme, {
+    ...options,
+    ...(recordRefusals && {
+      onError: (error, c) => {
+        seen.refused.push(error.code);
+        return c.json({ ok: false, error: { code: error.code } }, error.status as 400);
+      },
+    }),
+  });
+  app.post('/hook', verify, (c) => {
+    const { payload, id } = c.get('webhook');
+    seen.handled.push(payload);
+    return c.json(answer(payload, id));
+  });
+  app.onError((error, c) => {
+    seen.escaped.push(error);
+    return c.json({ escaped: String(error) }, 500);
+  });
+  return receiver(serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }) as Server, seen);
+};
+
+/** Every adapter, on every framework major it supports. */
+export const receivers: readonly [string, StartReceiver][] = [
+  ['express 4', withExpress(express4)],
+  ['express 5', withExpress(express5)],
+  ['fastify 4', withFastify(fastify4)],
+  ['fastify 5', withFastify(fastify5)],
+  ['hono', withHono],
+];
