@@ -54,15 +54,16 @@ const parseDelivery = (headers: HeadersLike, rawBody: Uint8Array): unknown => {
 
 /**
  * GitHub's scheme: `X-Hub-Signature-256: sha256=<hex>`, HMAC-SHA256 of the raw body keyed by
- * the webhook secret, and the delivery's GUID in `X-GitHub-Delivery` (required; it becomes
- * `id`). The legacy SHA-1 `X-Hub-Signature` is ignored. JSON and form-encoded deliveries
- * both give the JSON document as `payload`.
+ * the webhook secret. The legacy SHA-1 `X-Hub-Signature` is ignored. JSON and form-encoded
+ * deliveries both give the JSON document as `payload`.
  *
  * A GitHub delivery signs no time: `timestamp` is undefined and no clock window applies, so a
  * captured delivery stays valid for as long as the secret does. Replay protection is the
  * only defence and lasts `replay.ttlSeconds`: set it long (GitHub redelivers deliveries up
- * to three days old). `X-GitHub-Delivery` is not covered by the signature either, so it
- * tells GitHub's own redeliveries apart but does not bind a re-send to its original.
+ * to three days old). `X-GitHub-Delivery` is not covered by the signature, so it is not
+ * `id` (anyone could rewrite it to dodge replay protection): deliveries are keyed by the
+ * body's hash, which catches GitHub's redeliveries and an attacker's re-sends alike. Read the
+ * header yourself for logging.
  *
  * @example
  * ```ts
@@ -85,17 +86,10 @@ export function github(options: GitHubOptions): WebhookScheme {
   return {
     name: 'github',
     toleranceSeconds: tolerance,
-    requiredHeaders: [[SIGNATURE, DELIVERY]],
+    requiredHeaders: [[SIGNATURE]],
 
     async verify({ headers, body }): Promise<VerifiedWebhook> {
       const signature = requireHeader(headers, SIGNATURE);
-      const id = requireHeader(headers, DELIVERY);
-      if (id === '') {
-        throw new WebhookVerificationError(
-          'malformed_header',
-          'The X-GitHub-Delivery header is empty.',
-        );
-      }
       if (!signature.startsWith(PREFIX)) {
         throw new WebhookVerificationError(
           'malformed_header',
@@ -114,7 +108,9 @@ export function github(options: GitHubOptions): WebhookScheme {
           "X-Hub-Signature-256 does not match this body with the configured secret. Check the webhook's secret, and that the body reaches the verifier byte for byte as sent (no JSON parser before it).",
         );
       }
-      return { scheme: 'github', id, payload: parseDelivery(headers, rawBody), rawBody };
+      // No id: X-GitHub-Delivery is not signed, so a captured delivery re-sent with a new
+      // one would dodge replay protection keyed on it. The body's hash keys it instead.
+      return { scheme: 'github', payload: parseDelivery(headers, rawBody), rawBody };
     },
 
     async sign({ body, id = crypto.randomUUID() }) {

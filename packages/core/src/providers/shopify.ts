@@ -9,7 +9,7 @@ import {
   toBytes,
   utf8,
 } from '../lib/bytes.js';
-import { readHeader, requireHeader } from '../lib/headers.js';
+import { requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
 import { checkOptions, checkTolerance, isSecret, toList } from '../lib/options.js';
 import type { Secret, VerifiedWebhook, WebhookScheme } from '../types.js';
@@ -47,11 +47,13 @@ const shopifyKey = (secret: Secret): Uint8Array => {
 
 /**
  * Shopify's scheme: `X-Shopify-Hmac-Sha256: <base64>`, HMAC-SHA256 of the raw body keyed by
- * the app's secret, in canonical base64. `X-Shopify-Webhook-Id`, when sent, becomes `id`.
+ * the app's secret, in canonical base64.
  *
  * A Shopify delivery signs no time: `timestamp` is undefined and no clock window applies, so
  * replay protection lasts `replay.ttlSeconds`: set it to cover Shopify's retries, which go on
- * for hours. `X-Shopify-Webhook-Id` is not covered by the signature either.
+ * for hours. `X-Shopify-Webhook-Id` is not covered by the signature, so it is not `id`
+ * (anyone could rewrite it to dodge replay protection): deliveries are keyed by the body's
+ * hash instead.
  *
  * @example
  * ```ts
@@ -77,13 +79,6 @@ export function shopify(options: ShopifyOptions): WebhookScheme {
 
     async verify({ headers, body }): Promise<VerifiedWebhook> {
       const signature = requireHeader(headers, SIGNATURE);
-      const id = readHeader(headers, WEBHOOK_ID);
-      if (id === '') {
-        throw new WebhookVerificationError(
-          'malformed_header',
-          'The X-Shopify-Webhook-Id header is empty.',
-        );
-      }
       // Undecodable or non-canonical base64 stays as empty bytes: same cost, never a match.
       const candidate = decodeBase64(signature) ?? EMPTY;
 
@@ -96,12 +91,9 @@ export function shopify(options: ShopifyOptions): WebhookScheme {
           "X-Shopify-Hmac-Sha256 does not match this body with the configured secret. Check the app's client secret, and that the body reaches the verifier byte for byte as sent (no JSON parser before it).",
         );
       }
-      return {
-        scheme: 'shopify',
-        ...(id === undefined ? {} : { id }),
-        payload: parseJson(rawBody),
-        rawBody,
-      };
+      // No id: X-Shopify-Webhook-Id is not signed, so a captured delivery re-sent with a new
+      // one would dodge replay protection keyed on it. The body's hash keys it instead.
+      return { scheme: 'shopify', payload: parseJson(rawBody), rawBody };
     },
 
     async sign({ body, id = crypto.randomUUID() }) {
