@@ -71,7 +71,10 @@ export interface SignInput {
 export interface VerifiedWebhook<Payload = unknown> {
   /** Name of the scheme that verified it. */
   scheme: string;
-  /** The sender's delivery id (`webhook-id`); Codaiq sends none. */
+  /**
+   * The sender's delivery id, only when the signature covers it (`webhook-id`); replay
+   * protection keys on it, so an unsigned id would let a re-send through.
+   */
   id?: string;
   /** When the sender signed it; absent for schemes that sign no time. */
   timestamp?: Date;
@@ -87,8 +90,8 @@ export interface VerifiedWebhook<Payload = unknown> {
  * The interface is open: any object with these members works with `replayGuard` and every
  * adapter. `verify` must check the signature over the exact bytes in constant time, check
  * the signed time against `toleranceSeconds` when the scheme signs one, and reject only with
- * `WebhookVerificationError`. Give each delivery an `id` when the sender sends one, so
- * replay protection keys on it.
+ * `WebhookVerificationError`. Set `id` only when the sender signs one: replay protection
+ * keys on it, and otherwise on the signed time and the body's hash.
  *
  * @example
  * ```ts
