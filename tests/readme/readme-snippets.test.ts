@@ -1,10 +1,15 @@
 // Every ```ts block in the README is what a user pastes; each must compile under strict
 // settings against the built packages, exactly as written.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import type { WebhookScheme } from '@hookguard/core';
+import type { Express } from 'express';
+import type { FastifyInstance } from 'fastify';
+import type { Hono } from 'hono';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -27,7 +32,6 @@ declare const rawBytes: Uint8Array;
 declare const headers: Headers;
 declare const body: string;
 declare const app: any;
-type OrderPaid = { type: 'order.paid'; data: { id: string } };
 `;
 
 describe('README TypeScript snippets', () => {
@@ -67,5 +71,87 @@ describe('README TypeScript snippets', () => {
       (_, i: string) => `README snippet at line ${snippets[Number(i)]?.line}`,
     );
     expect(located).toBe('');
+  });
+});
+
+// The secrets the adapter snippets read from the environment.
+const SECRETS = {
+  WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  CODAIQ_WEBHOOK_SECRET: 'cdaq_whsec_readme_snippets',
+};
+
+/** The snippet that sets up `packageName` on its own (not the Redis replay one). */
+const adapterSnippet = (packageName: string) => {
+  const found = snippets.find(
+    ({ code }) => code.includes(`from '${packageName}'`) && !code.includes('@hookguard/redis'),
+  );
+  if (!found) throw new Error(`the README has no ${packageName} snippet`);
+  return found;
+};
+
+/** Imports a snippet as written, with its `app` and `scheme` exported for the test to drive. */
+const load = async <App>(packageName: string): Promise<{ app: App; scheme: WebhookScheme }> => {
+  Object.assign(process.env, SECRETS);
+  const runDir = join(dir, 'run');
+  await mkdir(runDir, { recursive: true });
+  const file = join(runDir, `${packageName.replace(/\W+/g, '-')}.ts`);
+  await writeFile(file, `${adapterSnippet(packageName).code}\nexport { app, scheme };\n`);
+  return import(pathToFileURL(file).href);
+};
+
+const delivery = JSON.stringify({ type: 'order.paid', data: { id: 'ord_1042', amount: 4200 } });
+
+// A field the route reads from a delivery that lacks it is undefined, and JSON drops it:
+// the answer must be non-empty, with every field set.
+const expectFilledAnswer = (status: number, answer: unknown) => {
+  expect(status, JSON.stringify(answer)).toBe(200);
+  expect(answer).toBeTypeOf('object');
+  const fields = Object.entries(answer as Record<string, unknown>);
+  expect(fields.length, `answered ${JSON.stringify(answer)}`).toBeGreaterThan(0);
+  for (const [name, value] of fields) expect(value, `field ${name}`).not.toBeNull();
+  expect(answer).toMatchObject({ type: 'order.paid' });
+};
+
+describe('README adapter snippets, run on a signed delivery', () => {
+  it('Express answers with the fields it reads', async () => {
+    const { app, scheme } = await load<Express>('@hookguard/express');
+    const server = app.listen(0, '127.0.0.1');
+    try {
+      await new Promise((resolve) => server.once('listening', resolve));
+      const { port } = server.address() as AddressInfo;
+      const response = await fetch(`http://127.0.0.1:${port}/webhooks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(await scheme.sign({ body: delivery })) },
+        body: delivery,
+      });
+      expectFilledAnswer(response.status, await response.json());
+    } finally {
+      server.close();
+    }
+  });
+
+  it('Fastify (Codaiq, which sends no id) answers with the fields it reads', async () => {
+    const { app, scheme } = await load<FastifyInstance>('@hookguard/fastify');
+    try {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/webhooks',
+        headers: { 'content-type': 'application/json', ...(await scheme.sign({ body: delivery })) },
+        payload: delivery,
+      });
+      expectFilledAnswer(response.statusCode, response.json());
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('Hono answers with the fields it reads', async () => {
+    const { app, scheme } = await load<Hono>('@hookguard/hono');
+    const response = await app.request('/webhooks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(await scheme.sign({ body: delivery })) },
+      body: delivery,
+    });
+    expectFilledAnswer(response.status, await response.json());
   });
 });
