@@ -2,7 +2,7 @@
 // adapter on each framework major, over real sockets. Framework-specific behaviour (typing,
 // onError plumbing, body-parser interplay) stays in each package's own tests.
 import { request } from 'node:http';
-import { codaiq, standardWebhooks, type WebhookScheme } from '@hookguard/core';
+import { codaiq, standardWebhooks, twilio, type WebhookScheme } from '@hookguard/core';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { until } from '../replay/until.ts';
@@ -314,6 +314,21 @@ describe.each(receivers)('%s', (_name, start) => {
       expect(seen.escaped).toEqual([]);
       expect(seen.handled).toEqual([]);
       expect((await post(seen.url, await scheme.sign({ body }), body)).status).toBe(200);
+    });
+
+    it('passes the request URL to schemes that sign it, so a Twilio delivery verifies', async () => {
+      const secret = 'twilio-auth-token';
+      const { url, handled } = await started(twilio({ secret }));
+      const form = 'From=%2B15551234567&Body=hello+there&To=%2B15557654321';
+      const signer = twilio({ secret, url: `${url}?account=acme` });
+      const headers = {
+        ...(await signer.sign({ body: form })),
+        'content-type': 'application/x-www-form-urlencoded',
+      };
+      expect((await post(`${url}?account=acme`, headers, form)).status).toBe(200);
+      expect(handled).toEqual([{ From: '+15551234567', Body: 'hello there', To: '+15557654321' }]);
+      const elsewhere = await post(`${url}?account=other`, headers, form);
+      expect(outcome(elsewhere)).toEqual({ status: 401, code: 'signature_mismatch' });
     });
 
     it("sends errors that are not hookguard's to the framework's error handling", async () => {

@@ -71,6 +71,8 @@ export function verifyWebhook<Payload = unknown>(
       delivery = await scheme.verify({
         headers: req.headers,
         body: await rawBodyOf(req, limit, bodyTimeoutMs),
+        // For schemes that sign the URL (Twilio); `req.protocol` honours `trust proxy`.
+        url: `${req.protocol}://${req.get('host')}${req.originalUrl}`,
       });
       claim = await guard?.claim(delivery);
     } catch (error) {

@@ -68,7 +68,9 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
       if (unread.has(request)) throw unread.get(request);
       const body = request.body ?? EMPTY;
       if (!(body instanceof Uint8Array)) throw unavailable();
-      const delivery = await scheme.verify({ headers: request.headers, body });
+      // The URL is for schemes that sign it (Twilio); `protocol` honours `trustProxy`.
+      const url = `${request.protocol}://${request.headers.host}${request.url}`;
+      const delivery = await scheme.verify({ headers: request.headers, body, url });
       const claim = await guard?.claim(delivery);
       if (claim?.duplicate) return reply.code(duplicate.status).send(duplicate.body);
       if (claim) {

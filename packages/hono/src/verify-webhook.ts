@@ -113,7 +113,7 @@ export function verifyWebhook<Payload = unknown>(
       const unsigned = await precheck(c.req.raw.headers);
       if (unsigned) return refuse(unsigned, c, !c.req.raw.bodyUsed);
       const body = await readBody(c.req, limit, bodyTimeoutMs);
-      delivery = await scheme.verify({ headers: c.req.raw.headers, body });
+      delivery = await scheme.verify({ headers: c.req.raw.headers, body, url: c.req.url });
       claim = await guard?.claim(delivery);
     } catch (error) {
       if (!(error instanceof WebhookVerificationError)) throw error;
