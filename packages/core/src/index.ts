@@ -1,7 +1,15 @@
 export type { AdapterOptions, AdapterPolicy, Answer } from './adapter.js';
 export { adapterPolicy, duplicate, leavesBodyUnread, refusal } from './adapter.js';
+export type { ApiKeyEntry, ApiKeyOptions } from './api-key.js';
+export { apiKey, hashApiKey } from './api-key.js';
 export type { CodaiqOptions } from './codaiq.js';
 export { codaiq } from './codaiq.js';
+export type {
+  Authenticated,
+  CredentialMethod,
+  CredentialRequest,
+  CredentialSource,
+} from './credential-method.js';
 export type { ErrorCode } from './errors.js';
 export { errorStatus, WebhookVerificationError } from './errors.js';
 export { readHeader } from './lib/headers.js';
@@ -35,6 +43,7 @@ export type { ReplayClaim, ReplayGuard, ReplayOptions } from './replay-guard.js'
 export { replayGuard } from './replay-guard.js';
 export { replayKey } from './replay-key.js';
 export type { ClaimResult, ReplayStore } from './replay-store.js';
+export { hasScopes, requireScopes } from './scopes.js';
 export type { StandardWebhooksOptions } from './standard-webhooks.js';
 export { standardWebhooks } from './standard-webhooks.js';
 export type {
