@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FRAMEWORKS, type HttpRow, MODES } from './src/http.js';
 import { CONCURRENT_VARIANTS, type MemoryRow, OVER_LIMIT_VARIANTS, UPLOADS } from './src/memory.js';
 import { SIZES } from './src/payloads.js';
-import type { Machine } from './src/report.js';
+import { type Machine, QUICK_LABEL, QUICK_VERDICT } from './src/report.js';
 import type { Target } from './src/targets.js';
 import { CASE_IDS } from './src/verifiers.js';
 import type { VerifyRow } from './src/verify.js';
@@ -74,6 +74,21 @@ describe('bench (quick mode)', () => {
     expect(run.quick).toBe(true);
     expect(run.machine.cores).toBeGreaterThan(0);
     expect(run.machine.node).toBe(process.version);
+  });
+
+  it('labels itself quick and judges no target from its few samples', () => {
+    expect(stdout.split('\n')[0]).toBe(QUICK_LABEL);
+    expect(stdout).toContain('# hookguard benchmark results (quick mode)');
+    expect(stdout).not.toContain('not met');
+    const targetRows = stdout
+      .slice(stdout.indexOf('## Targets'))
+      .split('\n')
+      .filter((line) => /^\| (?!target |--- )/.test(line));
+    expect(targetRows).toHaveLength(run.targets.length);
+    for (const row of targetRows) {
+      expect(row).toContain(`| ${QUICK_VERDICT} |`);
+      expect(row).not.toContain('| met |');
+    }
   });
 
   it('times every verifier at every size, each checked to accept and to refuse', () => {

@@ -116,26 +116,47 @@ const figure = (value: number, unit: Target['unit']) =>
     ? `${value.toFixed(unit === '%' ? 0 : 2)}${unit === 'MiB' ? ' MiB' : unit}`
     : 'n/a';
 
-export const targetTable = (targets: Target[]): string =>
+/** What a quick run says instead of met / not met: its few samples cannot decide. */
+export const QUICK_VERDICT = '(quick: no verdict)';
+
+/** A line heading a quick run's report, so its figures are never quoted as results. */
+export const QUICK_LABEL = 'quick mode: few samples, ratios are indicative only';
+
+export const targetTable = (targets: Target[], quick = false): string =>
   table(
     ['target', 'measured', 'bound', 'met', 'best possible (bare baseline, same figure)', 'context'],
     targets.map((t) => [
       t.description,
       figure(t.measured, t.unit),
       `${t.sense} ${figure(t.bound, t.unit)}`,
-      t.met ? 'met' : '**not met**',
+      quick ? QUICK_VERDICT : t.met ? 'met' : '**not met**',
       t.ceiling === undefined ? '' : figure(t.ceiling, t.unit),
       t.context ?? '',
     ]),
   );
 
-/** The full Markdown report: machine, method, the three tables and the targets. */
-export const renderReport = (machine: Machine, results: Results, targets: Target[]): string =>
+/**
+ * The full Markdown report: machine, method, the three tables and the targets. A quick
+ * run (`pnpm bench:quick`) says so first and gives no met / not met verdicts.
+ */
+export const renderReport = (
+  machine: Machine,
+  results: Results,
+  targets: Target[],
+  quick = false,
+): string =>
   [
-    '# hookguard benchmark results',
+    ...(quick ? [QUICK_LABEL, ''] : []),
+    `# hookguard benchmark results${quick ? ' (quick mode)' : ''}`,
     '',
-    `Run on ${machine.date} with \`pnpm bench\`.`,
+    `Run on ${machine.date} with \`pnpm ${quick ? 'bench:quick' : 'bench'}\`.`,
     '',
+    ...(quick
+      ? [
+          'Quick mode takes a few samples of everything to prove the code still runs: the figures below are noisy, so no target is judged met or not. Run `pnpm bench` for figures to quote.',
+          '',
+        ]
+      : []),
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node} (${machine.platform}).`,
     '',
     'Absolute times vary from machine to machine and run to run; the ratios, each taken against a baseline measured in the same process and round, are the figures to quote.',
@@ -162,6 +183,6 @@ export const renderReport = (machine: Machine, results: Results, targets: Target
     '',
     'Reported, never enforced: the test suite runs this benchmark in quick mode and checks only that it works.',
     '',
-    targetTable(targets),
+    targetTable(targets, quick),
     '',
   ].join('\n');

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { runHttp } from './http.js';
 import { runMemory } from './memory.js';
-import { describeMachine, renderReport } from './report.js';
+import { describeMachine, QUICK_LABEL, renderReport } from './report.js';
 import { evaluateTargets } from './targets.js';
 import { runVerify } from './verify.js';
 
@@ -27,6 +27,7 @@ if (unknown.length > 0)
 const runs = (part: (typeof PARTS)[number]) => only.includes(part);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+if (quick) log(QUICK_LABEL);
 const started = performance.now();
 const machine = describeMachine();
 const results = {
@@ -35,7 +36,7 @@ const results = {
   memory: runs('memory') ? await runMemory({ quick, log }) : [],
 };
 const targets = evaluateTargets(results);
-const report = renderReport(machine, results, targets);
+const report = renderReport(machine, results, targets, quick);
 process.stdout.write(`${report}\n`);
 log(`bench finished in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
