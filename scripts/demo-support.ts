@@ -87,12 +87,13 @@ const answerOf = (status: number, text: string): Answer => {
  *
  * A receiver may answer before it reads the body (413 on `Content-Length` alone) and
  * close while the body is still arriving, which resets the connection. Its answer is
- * already in this side's socket buffer by then, but Node destroys a socket, closing
- * its descriptor, on its first failed write: whenever the reset lands before the answer
- * was read, the answer is gone, however the writes are paced. So the request is written
- * by a child process through its own copy of the descriptor and this socket only reads:
- * a reset can stop the writer, never the reader, and the answer is read every time.
- * A connection that ends with no whole answer rejects, with the socket's error if any.
+ * already in this side's socket buffer by then (Linux keeps what arrived before a reset
+ * readable), but Node destroys a socket, closing its descriptor, on its first failed
+ * write: whenever the reset lands before the answer was read, the answer is gone,
+ * however the writes are paced. So the request is written by a child process through
+ * its own copy of the descriptor and this socket only reads: a reset can stop the
+ * writer, never the reader, and the answer is read every time. A connection that ends
+ * with no whole answer rejects, with the socket's error if any.
  */
 export const post = (url: string, headers: Record<string, string>, body: string | Uint8Array) =>
   new Promise<Answer>((resolve, reject) => {
