@@ -18,6 +18,13 @@ export type Joined = (value: string) => boolean;
 // from overriding or smuggling in a timestamp or signature.
 const commaSpace: Joined = (value) => value.includes(', ');
 
+// Module-level, not a closure per call: it runs on every header of every delivery.
+const single = (name: string, value: string | null | undefined, joined: Joined) => {
+  if (value == null) return undefined;
+  if (joined(value)) throw sentTwice(name);
+  return value;
+};
+
 /**
  * The single value of header `name` (lower-case) from a Fetch `Headers` or a Node header
  * record, or `undefined` when it is absent. A header sent more than once (an array, or
@@ -35,13 +42,8 @@ export const readHeader = (
   name: string,
   joined: Joined = commaSpace,
 ): string | undefined => {
-  const single = (value: string | null | undefined): string | undefined => {
-    if (value == null) return undefined;
-    if (joined(value)) throw sentTwice(name);
-    return value;
-  };
   if (typeof headers !== 'object' || headers === null) return undefined;
-  if (isFetchHeaders(headers)) return single(headers.get(name));
+  if (isFetchHeaders(headers)) return single(name, headers.get(name), joined);
   let value = headers[name];
   if (value === undefined) {
     for (const key of Object.keys(headers)) {
@@ -51,10 +53,10 @@ export const readHeader = (
       }
     }
   }
-  if (value === undefined || typeof value === 'string') return single(value);
+  if (value === undefined || typeof value === 'string') return single(name, value, joined);
   if (Array.isArray(value)) {
     if (value.length === 0) return undefined;
-    if (value.length === 1 && typeof value[0] === 'string') return single(value[0]);
+    if (value.length === 1 && typeof value[0] === 'string') return single(name, value[0], joined);
   }
   throw sentTwice(name);
 };
