@@ -1,11 +1,11 @@
-import { hmacSha256 } from '#crypto';
 import { WebhookVerificationError } from '../errors.js';
 import { decodeHex, EMPTY, encodeHex, parseJson, rawBytes, toBytes, utf8 } from '../lib/bytes.js';
 import { readHeader, requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
-import { checkOptions, checkTolerance, isSecret, toList } from '../lib/options.js';
+import { checkOptions, checkTolerance } from '../lib/options.js';
 import { parsePayload } from '../lib/payload.js';
 import type { HeadersLike, Secret, VerifiedWebhook, WebhookScheme } from '../types.js';
+import { hmacKeys } from './hmac-scheme.js';
 
 /**
  * Options for {@link github}.
@@ -29,12 +29,6 @@ export interface GitHubOptions {
 const SIGNATURE = 'x-hub-signature-256';
 const DELIVERY = 'x-github-delivery';
 const PREFIX = 'sha256=';
-
-const githubKey = (secret: Secret): Uint8Array => {
-  const bytes = typeof secret === 'string' ? utf8(secret) : secret;
-  if (bytes.byteLength === 0) throw new TypeError('A GitHub webhook secret must not be empty.');
-  return bytes;
-};
 
 // A webhook set to content type application/x-www-form-urlencoded sends the same JSON
 // document as the form field `payload`; either way the payload is that document.
@@ -77,10 +71,7 @@ const parseDelivery = (headers: HeadersLike, rawBody: Uint8Array): unknown => {
  */
 export function github(options: GitHubOptions): WebhookScheme {
   checkOptions(options, 'github');
-  const secrets = toList(options.secret);
-  if (secrets.length === 0) throw new TypeError("github() needs the webhook's secret.");
-  if (!secrets.every(isSecret)) throw new TypeError('secret must be a string or a Uint8Array.');
-  const hmacs = secrets.map((secret) => hmacSha256(githubKey(secret)));
+  const hmacs = hmacKeys(options.secret, 'github');
   const tolerance = checkTolerance(options.toleranceSeconds);
 
   return {

@@ -1,18 +1,10 @@
-import { hmacSha256 } from '#crypto';
 import { WebhookVerificationError } from '../errors.js';
-import {
-  decodeBase64,
-  EMPTY,
-  encodeBase64,
-  parseJson,
-  rawBytes,
-  toBytes,
-  utf8,
-} from '../lib/bytes.js';
+import { decodeBase64, EMPTY, encodeBase64, parseJson, rawBytes, toBytes } from '../lib/bytes.js';
 import { requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
-import { checkOptions, checkTolerance, isSecret, toList } from '../lib/options.js';
+import { checkOptions, checkTolerance } from '../lib/options.js';
 import type { Secret, VerifiedWebhook, WebhookScheme } from '../types.js';
+import { hmacKeys } from './hmac-scheme.js';
 
 /**
  * Options for {@link shopify}.
@@ -39,12 +31,6 @@ export interface ShopifyOptions {
 const SIGNATURE = 'x-shopify-hmac-sha256';
 const WEBHOOK_ID = 'x-shopify-webhook-id';
 
-const shopifyKey = (secret: Secret): Uint8Array => {
-  const bytes = typeof secret === 'string' ? utf8(secret) : secret;
-  if (bytes.byteLength === 0) throw new TypeError('A Shopify secret must not be empty.');
-  return bytes;
-};
-
 /**
  * Shopify's scheme: `X-Shopify-Hmac-Sha256: <base64>`, HMAC-SHA256 of the raw body keyed by
  * the app's secret, in canonical base64.
@@ -66,10 +52,7 @@ const shopifyKey = (secret: Secret): Uint8Array => {
  */
 export function shopify(options: ShopifyOptions): WebhookScheme {
   checkOptions(options, 'shopify');
-  const secrets = toList(options.secret);
-  if (secrets.length === 0) throw new TypeError("shopify() needs the app's secret.");
-  if (!secrets.every(isSecret)) throw new TypeError('secret must be a string or a Uint8Array.');
-  const hmacs = secrets.map((secret) => hmacSha256(shopifyKey(secret)));
+  const hmacs = hmacKeys(options.secret, 'shopify');
   const tolerance = checkTolerance(options.toleranceSeconds);
 
   return {

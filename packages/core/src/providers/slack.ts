@@ -1,18 +1,11 @@
-import { hmacSha256 } from '#crypto';
 import { WebhookVerificationError } from '../errors.js';
-import { decodeHex, EMPTY, encodeHex, headerBytes, rawBytes, toBytes, utf8 } from '../lib/bytes.js';
+import { decodeHex, EMPTY, encodeHex, headerBytes, rawBytes, toBytes } from '../lib/bytes.js';
 import { requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
-import {
-  checkClock,
-  checkOptions,
-  checkTolerance,
-  checkWindow,
-  isSecret,
-  toList,
-} from '../lib/options.js';
+import { checkClock, checkOptions, checkTolerance, checkWindow } from '../lib/options.js';
 import { parsePayload } from '../lib/payload.js';
 import type { Secret, VerifiedWebhook, WebhookScheme } from '../types.js';
+import { hmacKeys } from './hmac-scheme.js';
 
 /**
  * Options for {@link slack}.
@@ -36,12 +29,6 @@ const SIGNATURE = 'x-slack-signature';
 const TIMESTAMP = 'x-slack-request-timestamp';
 const SECONDS = /^\d+$/;
 
-const slackKey = (secret: Secret): Uint8Array => {
-  const bytes = typeof secret === 'string' ? utf8(secret) : secret;
-  if (bytes.byteLength === 0) throw new TypeError('A Slack signing secret must not be empty.');
-  return bytes;
-};
-
 /**
  * Slack's scheme: `X-Slack-Signature: v0=<hex>`, HMAC-SHA256 of `v0:${timestamp}:${rawBody}`
  * keyed by the app's signing secret, with the time in `X-Slack-Request-Timestamp` (seconds),
@@ -63,10 +50,7 @@ const slackKey = (secret: Secret): Uint8Array => {
  */
 export function slack(options: SlackOptions): WebhookScheme {
   checkOptions(options, 'slack');
-  const secrets = toList(options.secret);
-  if (secrets.length === 0) throw new TypeError("slack() needs the app's signing secret.");
-  if (!secrets.every(isSecret)) throw new TypeError('secret must be a string or a Uint8Array.');
-  const hmacs = secrets.map((secret) => hmacSha256(slackKey(secret)));
+  const hmacs = hmacKeys(options.secret, 'slack');
   const tolerance = checkTolerance(options.toleranceSeconds);
   const now = checkClock(options.now);
 

@@ -1,4 +1,3 @@
-import { hmacSha256 } from '#crypto';
 import { WebhookVerificationError } from '../errors.js';
 import {
   decodeHex,
@@ -8,7 +7,6 @@ import {
   parseJson,
   rawBytes,
   toBytes,
-  utf8,
 } from '../lib/bytes.js';
 import { requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
@@ -17,11 +15,10 @@ import {
   checkOptions,
   checkTolerance,
   checkWindow,
-  isSecret,
   MAX_SIGNATURES,
-  toList,
 } from '../lib/options.js';
 import type { Secret, VerifiedWebhook, WebhookScheme } from '../types.js';
+import { hmacKeys } from './hmac-scheme.js';
 
 /**
  * Options for {@link stripe}.
@@ -77,12 +74,6 @@ const parseSignature = (header: string) => {
   return { t, v1 };
 };
 
-const stripeKey = (secret: Secret): Uint8Array => {
-  const bytes = typeof secret === 'string' ? utf8(secret) : secret;
-  if (bytes.byteLength === 0) throw new TypeError('A Stripe signing secret must not be empty.');
-  return bytes;
-};
-
 /**
  * Stripe's scheme: `Stripe-Signature: t=<seconds>,v1=<hex>[,v1=<hex>...]` where each hex is
  * HMAC-SHA256 of `${t}.${rawBody}` keyed by the endpoint's `whsec_...` string. Any `v1=`
@@ -102,10 +93,7 @@ const stripeKey = (secret: Secret): Uint8Array => {
  */
 export function stripe(options: StripeOptions): WebhookScheme {
   checkOptions(options, 'stripe');
-  const secrets = toList(options.secret);
-  if (secrets.length === 0) throw new TypeError("stripe() needs the endpoint's signing secret.");
-  if (!secrets.every(isSecret)) throw new TypeError('secret must be a string or a Uint8Array.');
-  const hmacs = secrets.map((secret) => hmacSha256(stripeKey(secret)));
+  const hmacs = hmacKeys(options.secret, 'stripe');
   const tolerance = checkTolerance(options.toleranceSeconds);
   const now = checkClock(options.now);
 
