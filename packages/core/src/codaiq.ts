@@ -1,14 +1,6 @@
 import { hmacSha256 } from '#crypto';
 import { WebhookVerificationError } from './errors.js';
-import {
-  decodeHex,
-  EMPTY,
-  encodeHex,
-  headerBytes,
-  parseJson,
-  rawBytes,
-  toBytes,
-} from './lib/bytes.js';
+import { encodeHex, headerBytes, parseJson, rawBytes, toBytes } from './lib/bytes.js';
 import { readHeader, requireHeader } from './lib/headers.js';
 import { codaiqSecret } from './lib/keys.js';
 import { matchHmac } from './lib/match.js';
@@ -18,9 +10,9 @@ import {
   checkTolerance,
   checkWindow,
   isSecret,
-  MAX_SIGNATURES,
   toList,
 } from './lib/options.js';
+import { parseTimedSignatures, type TimedSignatureFormat } from './lib/timed-signatures.js';
 import type { Secret, VerifiedWebhook, WebhookScheme } from './types.js';
 
 /**
@@ -43,36 +35,22 @@ export interface CodaiqOptions {
 
 const SIGNATURE = 'x-codaiq-signature';
 const TIMESTAMP = 'x-codaiq-timestamp';
-const MILLISECONDS = /^\d+$/;
 
 const malformed = (detail: string) =>
   new WebhookVerificationError('malformed_header', `The X-Codaiq-Signature header ${detail}.`);
 
+const FORMAT: TimedSignatureFormat = {
+  time: 't',
+  signature: 'v1',
+  unit: 'milliseconds',
+  shape: 'comma-separated key=value pairs, like t=<ms>,v1=<hex>',
+  entries: (header) => header.split(','),
+  malformed,
+};
+
 const parseSignature = (header: string) => {
-  const entries = header.split(',');
-  if (entries.length > MAX_SIGNATURES + 1) {
-    throw malformed(`has ${entries.length} entries; at most ${MAX_SIGNATURES + 1} are accepted`);
-  }
-  let t: string | undefined;
-  const v1: Uint8Array[] = [];
-  for (const entry of entries) {
-    const equals = entry.indexOf('=');
-    if (equals < 1)
-      throw malformed('must be comma-separated key=value pairs, like t=<ms>,v1=<hex>');
-    const key = entry.slice(0, equals);
-    const value = entry.slice(equals + 1);
-    if (key === 't') {
-      if (t !== undefined) throw malformed('has more than one t= entry');
-      if (!MILLISECONDS.test(value))
-        throw malformed('has a t= value that is not whole milliseconds');
-      t = value;
-    } else if (key === 'v1') {
-      // Undecodable hex stays as empty bytes: same comparison cost, never a match.
-      v1.push(decodeHex(value) ?? EMPTY);
-    }
-  }
-  if (t === undefined) throw malformed('has no t= timestamp');
-  return { t, v1 };
+  const { time, signatures } = parseTimedSignatures(header, FORMAT);
+  return { t: time, v1: signatures };
 };
 
 /**

@@ -1,23 +1,10 @@
 import type { Hmac } from '../crypto/provider.js';
 import { WebhookVerificationError } from '../errors.js';
-import {
-  decodeHex,
-  EMPTY,
-  encodeHex,
-  headerBytes,
-  parseJson,
-  rawBytes,
-  toBytes,
-} from '../lib/bytes.js';
+import { encodeHex, headerBytes, parseJson, rawBytes, toBytes } from '../lib/bytes.js';
 import { requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
-import {
-  checkClock,
-  checkOptions,
-  checkTolerance,
-  checkWindow,
-  MAX_SIGNATURES,
-} from '../lib/options.js';
+import { checkClock, checkOptions, checkTolerance, checkWindow } from '../lib/options.js';
+import { parseTimedSignatures, type TimedSignatureFormat } from '../lib/timed-signatures.js';
 import type { Secret, VerifiedWebhook, WebhookScheme } from '../types.js';
 import { hmacKeys } from './hmac-scheme.js';
 
@@ -46,36 +33,22 @@ export interface PaddleOptions {
 }
 
 const SIGNATURE = 'paddle-signature';
-const SECONDS = /^\d+$/;
 
 const malformed = (detail: string) =>
   new WebhookVerificationError('malformed_header', `The Paddle-Signature header ${detail}.`);
 
+const FORMAT: TimedSignatureFormat = {
+  time: 'ts',
+  signature: 'h1',
+  unit: 'seconds',
+  shape: 'semicolon-separated key=value pairs, like ts=<s>;h1=<hex>',
+  entries: (header) => header.split(';'),
+  malformed,
+};
+
 const parseSignature = (header: string) => {
-  const entries = header.split(';');
-  if (entries.length > MAX_SIGNATURES + 1) {
-    throw malformed(`has ${entries.length} entries; at most ${MAX_SIGNATURES + 1} are accepted`);
-  }
-  let ts: string | undefined;
-  const h1: Uint8Array[] = [];
-  for (const entry of entries) {
-    const equals = entry.indexOf('=');
-    if (equals < 1) {
-      throw malformed('must be semicolon-separated key=value pairs, like ts=<s>;h1=<hex>');
-    }
-    const key = entry.slice(0, equals);
-    const value = entry.slice(equals + 1);
-    if (key === 'ts') {
-      if (ts !== undefined) throw malformed('has more than one ts= entry');
-      if (!SECONDS.test(value)) throw malformed('has a ts= value that is not whole seconds');
-      ts = value;
-    } else if (key === 'h1') {
-      // Undecodable hex stays as empty bytes: same comparison cost, never a match.
-      h1.push(decodeHex(value) ?? EMPTY);
-    }
-  }
-  if (ts === undefined) throw malformed('has no ts= timestamp');
-  return { ts, h1 };
+  const { time, signatures } = parseTimedSignatures(header, FORMAT);
+  return { ts: time, h1: signatures };
 };
 
 /**

@@ -1,22 +1,9 @@
 import { WebhookVerificationError } from '../errors.js';
-import {
-  decodeHex,
-  EMPTY,
-  encodeHex,
-  headerBytes,
-  parseJson,
-  rawBytes,
-  toBytes,
-} from '../lib/bytes.js';
+import { encodeHex, headerBytes, parseJson, rawBytes, toBytes } from '../lib/bytes.js';
 import { requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
-import {
-  checkClock,
-  checkOptions,
-  checkTolerance,
-  checkWindow,
-  MAX_SIGNATURES,
-} from '../lib/options.js';
+import { checkClock, checkOptions, checkTolerance, checkWindow } from '../lib/options.js';
+import { parseTimedSignatures, type TimedSignatureFormat } from '../lib/timed-signatures.js';
 import type { Secret, VerifiedWebhook, WebhookScheme } from '../types.js';
 import { hmacKeys } from './hmac-scheme.js';
 
@@ -43,35 +30,22 @@ export interface StripeOptions {
 }
 
 const SIGNATURE = 'stripe-signature';
-const SECONDS = /^\d+$/;
 
 const malformed = (detail: string) =>
   new WebhookVerificationError('malformed_header', `The Stripe-Signature header ${detail}.`);
 
+const FORMAT: TimedSignatureFormat = {
+  time: 't',
+  signature: 'v1',
+  unit: 'seconds',
+  shape: 'comma-separated key=value pairs, like t=<s>,v1=<hex>',
+  entries: (header) => header.split(','),
+  malformed,
+};
+
 const parseSignature = (header: string) => {
-  const entries = header.split(',');
-  if (entries.length > MAX_SIGNATURES + 1) {
-    throw malformed(`has ${entries.length} entries; at most ${MAX_SIGNATURES + 1} are accepted`);
-  }
-  let t: string | undefined;
-  const v1: Uint8Array[] = [];
-  for (const entry of entries) {
-    const equals = entry.indexOf('=');
-    if (equals < 1) throw malformed('must be comma-separated key=value pairs, like t=<s>,v1=<hex>');
-    const key = entry.slice(0, equals);
-    const value = entry.slice(equals + 1);
-    if (key === 't') {
-      if (t !== undefined) throw malformed('has more than one t= entry');
-      if (!SECONDS.test(value)) throw malformed('has a t= value that is not whole seconds');
-      t = value;
-    } else if (key === 'v1') {
-      // Undecodable hex stays as empty bytes: same comparison cost, never a match.
-      // v0= (test-mode legacy) and unknown keys are ignored, as Stripe's libraries do.
-      v1.push(decodeHex(value) ?? EMPTY);
-    }
-  }
-  if (t === undefined) throw malformed('has no t= timestamp');
-  return { t, v1 };
+  const { time, signatures } = parseTimedSignatures(header, FORMAT);
+  return { t: time, v1: signatures };
 };
 
 /**

@@ -1,23 +1,10 @@
 import type { Hmac } from '../crypto/provider.js';
 import { WebhookVerificationError } from '../errors.js';
-import {
-  decodeHex,
-  EMPTY,
-  encodeHex,
-  headerBytes,
-  parseJson,
-  rawBytes,
-  toBytes,
-} from '../lib/bytes.js';
+import { encodeHex, headerBytes, parseJson, rawBytes, toBytes } from '../lib/bytes.js';
 import { type Joined, requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
-import {
-  checkClock,
-  checkOptions,
-  checkTolerance,
-  checkWindow,
-  MAX_SIGNATURES,
-} from '../lib/options.js';
+import { checkClock, checkOptions, checkTolerance, checkWindow } from '../lib/options.js';
+import { parseTimedSignatures, type TimedSignatureFormat } from '../lib/timed-signatures.js';
 import type { Secret, VerifiedWebhook, WebhookScheme } from '../types.js';
 import { hmacKeys } from './hmac-scheme.js';
 
@@ -40,7 +27,6 @@ export interface WorkOSOptions {
 }
 
 const SIGNATURE = 'workos-signature';
-const MILLISECONDS = /^\d+$/;
 
 const malformed = (detail: string) =>
   new WebhookVerificationError('malformed_header', `The WorkOS-Signature header ${detail}.`);
@@ -53,29 +39,18 @@ const entriesOf = (header: string) =>
 const joinedCopies: Joined = (value) =>
   entriesOf(value).filter((entry) => entry.startsWith('t=')).length > 1;
 
+const FORMAT: TimedSignatureFormat = {
+  time: 't',
+  signature: 'v1',
+  unit: 'milliseconds',
+  shape: 'key=value pairs, like t=<ms>, v1=<hex>',
+  entries: entriesOf,
+  malformed,
+};
+
 const parseSignature = (header: string) => {
-  const entries = entriesOf(header);
-  if (entries.length > MAX_SIGNATURES + 1) {
-    throw malformed(`has ${entries.length} entries; at most ${MAX_SIGNATURES + 1} are accepted`);
-  }
-  let t: string | undefined;
-  const v1: Uint8Array[] = [];
-  for (const entry of entries) {
-    const equals = entry.indexOf('=');
-    if (equals < 1) throw malformed('must be key=value pairs, like t=<ms>, v1=<hex>');
-    const key = entry.slice(0, equals);
-    const value = entry.slice(equals + 1);
-    if (key === 't') {
-      if (!MILLISECONDS.test(value))
-        throw malformed('has a t= value that is not whole milliseconds');
-      t = value;
-    } else if (key === 'v1') {
-      // Undecodable hex stays as empty bytes: same comparison cost, never a match.
-      v1.push(decodeHex(value) ?? EMPTY);
-    }
-  }
-  if (t === undefined) throw malformed('has no t= timestamp');
-  return { t, v1 };
+  const { time, signatures } = parseTimedSignatures(header, FORMAT);
+  return { t: time, v1: signatures };
 };
 
 /**
