@@ -1,7 +1,20 @@
+import {
+  type AnyOf,
+  type AuthMethod,
+  type Guard,
+  isAuthMethod,
+  isCredentialMethod,
+} from './any-of.js';
+import type { Authenticated, CredentialRequest } from './credential-method.js';
 import { WebhookVerificationError } from './errors.js';
 import { readHeader } from './lib/headers.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT_MS } from './read-raw-body.js';
-import { type ReplayGuard, type ReplayOptions, replayGuard } from './replay-guard.js';
+import {
+  type ReplayClaim,
+  type ReplayGuard,
+  type ReplayOptions,
+  replayGuard,
+} from './replay-guard.js';
 import type { HeadersLike, WebhookScheme } from './types.js';
 
 /**
@@ -55,6 +68,25 @@ export interface Answer {
 }
 
 /**
+ * How a request was let in by {@link AdapterPolicy.admit}: by a signature scheme, whose
+ * body the adapter must now read and verify (claiming it with `guard` when replay
+ * protection is on), or by a credential method, which has already decided (`auth`).
+ *
+ * @example
+ * ```ts
+ * import type { Admission } from '@hookguard/core';
+ * const reads = (admission: Admission) => admission.scheme !== undefined;
+ * ```
+ */
+export type Admission =
+  | {
+      readonly scheme: WebhookScheme;
+      readonly guard: ReplayGuard | undefined;
+      readonly auth?: never;
+    }
+  | { readonly auth: Authenticated; readonly scheme?: never; readonly guard?: never };
+
+/**
  * The policy an adapter applies, built once from its options by {@link adapterPolicy}.
  *
  * @example
@@ -64,48 +96,76 @@ export interface Answer {
  * ```
  */
 export interface AdapterPolicy {
-  readonly scheme: WebhookScheme;
   readonly limit: number;
   readonly bodyTimeoutMs: number;
-  /** Present when replay protection is on. */
-  readonly guard: ReplayGuard | undefined;
+  /** Whether any method is a signature scheme, so some requests have their body read. */
+  readonly readsBody: boolean;
+  /** Query parameters credentials may come in: redact them from the request URL. */
+  readonly redacted: readonly string[];
   /**
-   * The refusal for a request that carries none of the scheme's required header sets, so
-   * it is refused before its body is read; `undefined` when it carries one.
+   * Decides from the headers and URL alone, before any body is read, which method this
+   * request uses, and runs it when it is a credential method. Rejects with the
+   * `WebhookVerificationError` to answer: no credential at all, a scheme's headers
+   * incomplete, or a credential refused.
    */
-  precheck(headers: HeadersLike): Promise<WebhookVerificationError | undefined>;
+  admit(request: CredentialRequest): Promise<Admission>;
+  /** The request's `x-request-id` when it is a plain token, else a fresh random id. */
+  requestId(headers: HeadersLike): string;
 }
 
 const EMPTY = new Uint8Array(0);
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-const carries = (headers: HeadersLike, set: readonly string[]): boolean => {
+const carries = (headers: HeadersLike, set: readonly string[], all: boolean): boolean => {
   try {
-    return set.every((name) => readHeader(headers, name, () => false) !== undefined);
+    const has = (name: string) => readHeader(headers, name, () => false) !== undefined;
+    return all ? set.every(has) : set.some(has);
   } catch {
     return true; // present but repeated: verify words that refusal
   }
 };
 
+const headerSets = (scheme: WebhookScheme): readonly (readonly string[])[] =>
+  Array.isArray(scheme.requiredHeaders) ? scheme.requiredHeaders : [];
+
+// Any one of its headers marks the request as meant for the scheme; none named, any request.
+const signs = (scheme: WebhookScheme, headers: HeadersLike): boolean => {
+  const sets = headerSets(scheme);
+  return sets.length === 0 || sets.some((set) => carries(headers, set, false));
+};
+
+const describe = (method: AuthMethod): string => {
+  if (isCredentialMethod(method)) return method.accepts;
+  const [first] = headerSets(method);
+  return `a ${method.name} signature${first ? ` (${first.join(', ')} headers)` : ''}`;
+};
+
+const humanList = (items: readonly string[]): string =>
+  items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
+
 /**
- * Checks an adapter's scheme and options at once (`TypeError`, naming `caller`) and returns
- * the policy its request handling applies. Never mutates `options`.
+ * Checks an adapter's guard (a scheme, a credential method or {@link anyOf}) and options at
+ * once (`TypeError`, naming `caller`) and returns the policy its request handling applies.
+ * Never mutates `options`.
  *
  * @example
  * ```ts
  * import { adapterPolicy } from '@hookguard/core';
- * const { limit, bodyTimeoutMs, guard, precheck } = adapterPolicy(scheme, options, 'verifyWebhook()');
+ * const { limit, bodyTimeoutMs, admit, requestId } = adapterPolicy(scheme, options, 'verifyWebhook()');
  * ```
  */
 export function adapterPolicy(
-  scheme: WebhookScheme,
+  guard: Guard,
   options: AdapterOptions,
   caller: string,
 ): AdapterPolicy {
-  if (typeof scheme !== 'object' || scheme === null || typeof scheme.verify !== 'function') {
+  const several = (guard as AnyOf | null)?.kind === 'any-of';
+  if (!several && !isAuthMethod(guard)) {
     throw new TypeError(
-      `${caller} needs a scheme, such as standardWebhooks({ secret }) or codaiq({ secret }).`,
+      `${caller} needs a scheme such as standardWebhooks({ secret }), a credential method such as apiKey({ ... }), or anyOf(...) of them.`,
     );
   }
+  const methods = several ? (guard as AnyOf).methods : [guard as AuthMethod];
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`${caller} options must be an object.`);
   }
@@ -116,47 +176,117 @@ export function adapterPolicy(
   if (!Number.isSafeInteger(bodyTimeoutMs) || bodyTimeoutMs <= 0) {
     throw new TypeError('bodyTimeoutMs must be a whole number of milliseconds, more than 0.');
   }
-  const guard = replay === undefined ? undefined : replayGuard(scheme, replay);
-  const sets = Array.isArray(scheme.requiredHeaders) ? scheme.requiredHeaders : [];
+  const guards = new Map<WebhookScheme, ReplayGuard | undefined>();
+  for (const method of methods) {
+    if (!isCredentialMethod(method)) {
+      guards.set(method, replay === undefined ? undefined : replayGuard(method, replay));
+    }
+  }
+  const credentials = methods.filter(isCredentialMethod);
+  const single = methods.length === 1;
+
+  const missing = async (request: CredentialRequest): Promise<never> => {
+    // Each credential method's own refusal carries its challenge (WWW-Authenticate).
+    const refusals = await Promise.allSettled(credentials.map((m) => m.authenticate(request)));
+    const headers = Object.assign(
+      {},
+      ...refusals.map((r) =>
+        r.status === 'rejected' && r.reason instanceof WebhookVerificationError
+          ? r.reason.headers
+          : undefined,
+      ),
+    );
+    throw new WebhookVerificationError(
+      'missing_credentials',
+      `This endpoint needs credentials: send ${humanList(methods.map(describe))}.`,
+      { headers },
+    );
+  };
+
+  const admitScheme = async (scheme: WebhookScheme, headers: HeadersLike): Promise<Admission> => {
+    const sets = headerSets(scheme);
+    if (sets.length > 0 && !sets.some((set) => carries(headers, set, true))) {
+      // Verifying with no body yields the scheme's own wording of what is missing.
+      await scheme.verify({ headers, body: EMPTY });
+    }
+    return { scheme, guard: guards.get(scheme) };
+  };
 
   return {
-    scheme,
     limit,
     bodyTimeoutMs,
-    guard,
-    async precheck(headers) {
-      if (sets.length === 0 || sets.some((set) => carries(headers, set))) return undefined;
-      // Verifying with no body yields the scheme's own wording of what is missing.
-      return scheme.verify({ headers, body: EMPTY }).then(
-        () => undefined,
-        (error: unknown) => (error instanceof WebhookVerificationError ? error : undefined),
-      );
+    readsBody: guards.size > 0,
+    redacted: Object.freeze(credentials.flatMap((m) => m.queryParameters ?? [])),
+    async admit(request) {
+      for (const method of methods) {
+        if (isCredentialMethod(method)) {
+          if (single || method.present(request))
+            return { auth: await method.authenticate(request) };
+        } else if (single || signs(method, request.headers)) {
+          return admitScheme(method, request.headers);
+        }
+      }
+      return missing(request);
+    },
+    requestId(headers) {
+      let given: string | undefined;
+      try {
+        given = readHeader(headers, 'x-request-id', () => false);
+      } catch {} // sent twice: neither copy is the id
+      return given !== undefined && REQUEST_ID.test(given) ? given : crypto.randomUUID();
     },
   };
 }
 
 /**
- * The default answer to a refused delivery: `error.status`, JSON
- * `{"ok":false,"error":{"code","message"}}`, the headers the error carries (such as a
- * `WWW-Authenticate` challenge), and `connection: close` when the rest of the body was left
- * unread (413, 408), which spares the server draining it.
+ * The default answer to a refused request: `error.status`, the API envelope
+ * `{"ok":false,"error":{"code","message"},"meta":{"requestId"}}` with `requestId` also as
+ * the `x-request-id` header, the headers the error carries (such as a `WWW-Authenticate`
+ * challenge), and `connection: close` when the rest of the body was left unread (413, 408),
+ * which spares the server draining it.
  *
  * @example
  * ```ts
  * import { refusal } from '@hookguard/core';
- * const { status, headers, body } = refusal(error);
+ * const { status, headers, body } = refusal(error, policy.requestId(request.headers));
  * ```
  */
-export function refusal(error: WebhookVerificationError): Answer {
+export function refusal(error: WebhookVerificationError, requestId: string): Answer {
   return {
     status: error.status,
     headers: {
       ...error.headers,
       // After the error's own, so the body is always labelled as the JSON it is.
       'content-type': 'application/json',
+      'x-request-id': requestId,
       ...(leavesBodyUnread(error) ? { connection: 'close' } : {}),
     },
-    body: { ok: false, error: { code: error.code, message: error.message } },
+    body: { ok: false, error: { code: error.code, message: error.message }, meta: { requestId } },
+  };
+}
+
+/**
+ * Settles a replay claim with the status a Node response ends with, whenever the handler
+ * ends it, even after the client hung up: a client leaving mid-handler must not free the
+ * delivery for a concurrent re-send. A handler that never answers leaves the claim to
+ * expire (`claimTtlSeconds`). For adapters over Node's `ServerResponse`.
+ *
+ * @example
+ * ```ts
+ * import { settleOnEnd } from '@hookguard/core';
+ * const claim = await guard.claim(delivery);
+ * if (!claim.duplicate) settleOnEnd(res, claim);
+ * ```
+ */
+export function settleOnEnd(
+  res: { end: (...args: never[]) => unknown; readonly statusCode: number },
+  claim: Extract<ReplayClaim, { duplicate: false }>,
+): void {
+  const end = res.end;
+  res.end = function endAndSettle(this: unknown, ...args: never[]) {
+    res.end = end;
+    void claim.settle(res.statusCode);
+    return end.apply(this, args);
   };
 }
 

@@ -379,6 +379,39 @@ describe('missing, invalid and malformed', () => {
   });
 });
 
+describe('required scopes', () => {
+  const method = apiKey({
+    bearer: true,
+    header: 'x-api-key',
+    scopes: ['leads:write'],
+    keys: [
+      { key: TOKEN, scopes: ['write'] },
+      { key: ORG, scopes: ['leads:read'] },
+    ],
+  });
+
+  it('lets in a key holding them (legacy write implies leads:write) and names it on the method', async () => {
+    const auth = await method.authenticate({ headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(auth.scopes).toEqual(['write']);
+    expect(method.queryParameters).toEqual([]);
+  });
+
+  it('refuses a valid key lacking one with 403 insufficient_scope, challenging only Bearer', async () => {
+    const bearer = await expectRejection(
+      method.authenticate({ headers: { authorization: `Bearer ${ORG}` } }),
+      'insufficient_scope',
+    );
+    expect(bearer.status).toBe(403);
+    expect(bearer.message).toContain('leads:write');
+    expect(bearer.headers?.['www-authenticate']).toContain('insufficient_scope');
+    const header = await expectRejection(
+      method.authenticate({ headers: { 'x-api-key': ORG } }),
+      'insufficient_scope',
+    );
+    expect(header.headers).toBeUndefined();
+  });
+});
+
 describe('WWW-Authenticate on bearer (RFC 6750)', () => {
   const method = apiKey({ header: 'x-api-key', bearer: true, keys: [INSTANCE] });
   const challenge = (error: WebhookVerificationError) => error.headers?.['www-authenticate'];
@@ -581,6 +614,16 @@ describe('options', () => {
     ['an empty prefix', { bearer: true, prefix: '', lookup }, /prefix must be/],
     ['a non-string prefix', { bearer: true, prefix: [1], lookup }, /prefix must be/],
     ['an empty name', { bearer: true, name: '', lookup }, /name must be/],
+    [
+      'scopes that are not a list',
+      { header: 'x', keys: ['k'], scopes: 'admin' },
+      /scopes must be a list/,
+    ],
+    [
+      'a scope with a space',
+      { header: 'x', keys: ['k'], scopes: ['a b'] },
+      /apiKey\(\) scopes takes scope names/,
+    ],
   ])('throws a TypeError at once for %s, never naming a key', (_label, options, message) => {
     let thrown: unknown;
     try {

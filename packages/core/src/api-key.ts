@@ -9,6 +9,7 @@ import { WebhookVerificationError } from './errors.js';
 import { encodeHex, headerBytes, utf8 } from './lib/bytes.js';
 import { readHeader } from './lib/headers.js';
 import { checkOptions } from './lib/options.js';
+import { checkNeeded, requireScopes } from './scopes.js';
 
 /**
  * One accepted key in {@link ApiKeyOptions.keys}: the key itself, or an object giving the
@@ -65,6 +66,11 @@ export interface ApiKeyOptions {
   ) => Promise<{ principal: unknown; scopes?: readonly string[] } | undefined>;
   /** Prefix(es) every key starts with, such as `'ck_'`; anything else is refused before hashing. */
   prefix?: string | readonly string[];
+  /**
+   * Scopes every request through this method needs (see `requireScopes`): a valid key
+   * lacking one is refused with 403 `insufficient_scope`. Default none.
+   */
+  scopes?: readonly string[];
   /** The method's name, `Authenticated.method`. Default `'api-key'`. */
   name?: string;
 }
@@ -224,7 +230,7 @@ const hashTable = async (entries: Entries): Promise<Map<string, Grant>> => {
  */
 export function apiKey(options: ApiKeyOptions): CredentialMethod {
   checkOptions(options, 'apiKey');
-  const { header, query, bearer = false, keys, lookup, prefix, name = 'api-key' } = options;
+  const { header, query, bearer = false, keys, lookup, prefix, scopes, name = 'api-key' } = options;
   if (typeof name !== 'string' || name === '')
     throw new TypeError('name must be a non-empty string.');
   if (typeof bearer !== 'boolean') throw new TypeError('bearer must be true or false.');
@@ -244,6 +250,8 @@ export function apiKey(options: ApiKeyOptions): CredentialMethod {
     throw new TypeError('apiKey() needs at least one of header, query and bearer: true.');
   }
   const prefixes = prefix === undefined ? [] : nonEmptyList(prefix, 'prefix');
+  const needed = copyScopes(scopes, 'scopes');
+  checkNeeded(needed, 'apiKey() scopes');
   if ((keys === undefined) === (lookup === undefined)) {
     throw new TypeError('apiKey() needs exactly one of keys (a list) and lookup (a function).');
   }
@@ -317,6 +325,7 @@ export function apiKey(options: ApiKeyOptions): CredentialMethod {
     kind: 'credentials',
     name,
     accepts,
+    queryParameters: Object.freeze(query === undefined ? [] : [query]),
 
     present(request) {
       if (typeof request !== 'object' || request === null) return false;
@@ -365,7 +374,14 @@ export function apiKey(options: ApiKeyOptions): CredentialMethod {
       // preimage), so no constant-time comparison is needed here.
       const grant = table ? (await table).get(hash) : await lookupGrant(lookup, hash);
       if (grant === undefined) return refuse(via);
-      return { method: name, principal: grant.principal, scopes: grant.scopes, via };
+      const auth: Authenticated = {
+        method: name,
+        principal: grant.principal,
+        scopes: grant.scopes,
+        via,
+      };
+      if (needed.length > 0) requireScopes(auth, ...needed);
+      return auth;
     },
   };
 }

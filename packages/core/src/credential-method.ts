@@ -74,6 +74,11 @@ export interface CredentialMethod {
   readonly name: string;
   /** What this method accepts, in words, such as `"an X-API-Key header or an Authorization: Bearer key"`. */
   readonly accepts: string;
+  /**
+   * Query parameters the method may read a credential from; adapters redact them from the
+   * request URL that later middleware and loggers see. None when absent.
+   */
+  readonly queryParameters?: readonly string[];
   /** Whether the request carries this method's credential, well-formed or not. */
   present(request: CredentialRequest): boolean;
   /** Resolves with who the request is, or rejects with a `WebhookVerificationError`. */

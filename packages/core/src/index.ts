@@ -1,5 +1,7 @@
-export type { AdapterOptions, AdapterPolicy, Answer } from './adapter.js';
-export { adapterPolicy, duplicate, leavesBodyUnread, refusal } from './adapter.js';
+export type { AdapterOptions, AdapterPolicy, Admission, Answer } from './adapter.js';
+export { adapterPolicy, duplicate, leavesBodyUnread, refusal, settleOnEnd } from './adapter.js';
+export type { AnyOf, AuthMethod, Guard } from './any-of.js';
+export { anyOf } from './any-of.js';
 export type { ApiKeyEntry, ApiKeyOptions } from './api-key.js';
 export { apiKey, hashApiKey } from './api-key.js';
 export type { CodaiqOptions } from './codaiq.js';
@@ -39,6 +41,7 @@ export type { WorkOSOptions } from './providers/workos.js';
 export { workos } from './providers/workos.js';
 export type { NodeRequestLike, ReadRawBodyOptions } from './read-raw-body.js';
 export { DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT_MS, readRawBody } from './read-raw-body.js';
+export { redactQuery } from './redact-query.js';
 export type { ReplayClaim, ReplayGuard, ReplayOptions } from './replay-guard.js';
 export { replayGuard } from './replay-guard.js';
 export { replayKey } from './replay-key.js';

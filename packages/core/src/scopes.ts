@@ -5,7 +5,8 @@ import { WebhookVerificationError } from './errors.js';
 // go into the WWW-Authenticate challenge's scope="..." as is.
 const SCOPE = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
-const checkNeeded = (needed: readonly string[], caller: string): void => {
+/** Throws a `TypeError` naming `caller` unless every entry is a usable scope name. */
+export const checkNeeded = (needed: readonly string[], caller: string): void => {
   for (const scope of needed) {
     if (typeof scope !== 'string' || !SCOPE.test(scope)) {
       throw new TypeError(
