@@ -112,6 +112,7 @@ describe.each<Runtime>(['node', 'bun', 'deno', 'workerd'])('@hookguard/hono on %
       expect(JSON.parse(reply.body)).toEqual({
         ok: false,
         error: { code, message: expect.any(String) },
+        meta: { requestId: expect.any(String) },
       });
     };
 

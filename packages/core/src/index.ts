@@ -15,6 +15,7 @@ export type {
 export type { ErrorCode } from './errors.js';
 export { errorStatus, WebhookVerificationError } from './errors.js';
 export { readHeader } from './lib/headers.js';
+export { parsePayload } from './lib/payload.js';
 export type { MemoryReplayStoreOptions } from './memory-replay-store.js';
 export { memoryReplayStore } from './memory-replay-store.js';
 export type { DiscordOptions } from './providers/discord.js';

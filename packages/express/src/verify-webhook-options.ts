@@ -1,4 +1,4 @@
-import type { WebhookScheme, WebhookVerificationError } from '@hookguard/core';
+import type { Guard, WebhookVerificationError } from '@hookguard/core';
 import { type AdapterOptions, adapterPolicy, refusal } from '@hookguard/core';
 import type { NextFunction, Request, Response } from 'express';
 
@@ -16,9 +16,9 @@ import type { NextFunction, Request, Response } from 'express';
  */
 export interface VerifyWebhookOptions extends AdapterOptions {
   /**
-   * Answers a refused delivery instead of the default JSON error
-   * (`{"ok":false,"error":{"code","message"}}` with `error.status`). When the body was left
-   * unread (413, 408, a request without signature headers) `connection: close` is already set.
+   * Answers a refused request instead of the default JSON error (`error.status`,
+   * `{"ok":false,"error":{"code","message"},"meta":{"requestId"}}`). When the body was left
+   * unread (413, 408, a request refused on its headers) `connection: close` is already set.
    */
   onError?: (
     error: WebhookVerificationError,
@@ -28,14 +28,13 @@ export interface VerifyWebhookOptions extends AdapterOptions {
   ) => void;
 }
 
-const respond: NonNullable<VerifyWebhookOptions['onError']> = (error, _req, res) => {
-  const { status, body } = refusal(error);
-  res.status(status).json(body);
-};
-
 /** `verifyWebhook()`'s arguments, checked at once (TypeError), with their defaults. */
-export const checkOptions = (scheme: WebhookScheme, options: VerifyWebhookOptions) => {
-  const policy = adapterPolicy(scheme, options, 'verifyWebhook()');
+export const checkOptions = (guard: Guard, options: VerifyWebhookOptions) => {
+  const policy = adapterPolicy(guard, options, 'verifyWebhook()');
+  const respond: NonNullable<VerifyWebhookOptions['onError']> = (error, req, res) => {
+    const { status, headers, body } = refusal(error, policy.requestId(req.headers));
+    res.status(status).set(headers).json(body);
+  };
   const { onError = respond } = options;
   if (typeof onError !== 'function') {
     throw new TypeError('onError must be a function (error, req, res, next).');

@@ -27,7 +27,11 @@ const expectRefusal = (
 ) => {
   expect(res.status).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/json/);
-  expect(res.body).toEqual({ ok: false, error: { code, message: expect.any(String) } });
+  expect(res.body).toEqual({
+    ok: false,
+    error: { code, message: expect.any(String) },
+    meta: { requestId: expect.any(String) },
+  });
 };
 
 const parsed = (res: RawResponse) => ({ ...res, body: JSON.parse(res.text) as unknown });

@@ -1,9 +1,11 @@
 import {
   duplicate,
+  type Guard,
   leavesBodyUnread,
   type ReplayClaim,
+  redactQuery,
+  settleOnEnd,
   type VerifiedWebhook,
-  type WebhookScheme,
   WebhookVerificationError,
 } from '@hookguard/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -11,22 +13,23 @@ import { rawBodyOf } from './capture-raw-body.js';
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
 /**
- * Express middleware that verifies a signed webhook over its exact raw bytes before the
- * route handler runs.
+ * Express middleware that lets a request through only when `guard` accepts it: a signed
+ * webhook verified over its exact raw bytes, an API key (`apiKey()`), or any of several
+ * (`anyOf()`).
  *
- * Mounted with no body parser before it, it reads the body itself, up to `limit`. After
- * `express.json({ verify: captureRawBody })` or `express.raw()` it uses the bytes those
- * kept; after a parser that kept none it answers 500 `raw_body_unavailable`.
- *
- * On success `req.body` is the parsed JSON payload and `req.webhook` the
- * `VerifiedWebhook`. A refused delivery gets `error.status` with
- * `{"ok":false,"error":{"code","message"}}` (or `onError`), and the handler never runs;
- * other errors go to `next(error)`. With `replay`, each delivery is handled once.
- * Throws a `TypeError` at once for unusable arguments.
+ * A signed delivery's body is read here, up to `limit`, unless `express.raw()` or
+ * `express.json({ verify: captureRawBody })` kept its bytes (after a parser that kept none:
+ * 500 `raw_body_unavailable`); then `req.body` is the payload and `req.webhook` the delivery.
+ * A key request is decided on its headers, its body left to the parsers after this;
+ * `req.auth` holds `{ method, principal, scopes }` either way, and a key taken from the
+ * query string is redacted from `req.url` and `req.originalUrl`. A refusal gets
+ * `error.status` and `{"ok":false,"error":{"code","message"},"meta":{"requestId"}}` (or
+ * `onError`), and the handler never runs; other errors go to `next(error)`. With `replay`,
+ * each delivery is handled once. Throws a `TypeError` at once for unusable arguments.
  *
  * @example
  * ```ts
- * import { memoryReplayStore, standardWebhooks } from '@hookguard/core';
+ * import { anyOf, apiKey, memoryReplayStore, standardWebhooks } from '@hookguard/core';
  * import { verifyWebhook } from '@hookguard/express';
  * import express from 'express';
  *
@@ -36,24 +39,23 @@ import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-option
  * app.post('/webhooks', verifyWebhook<{ type: string }>(scheme, { replay }), (req, res) => {
  *   res.json({ id: req.webhook.id, type: req.body.type });
  * });
+ * const instanceKey = apiKey({ header: 'X-API-Key', prefix: 'ck_', keys: [process.env.INSTANCE_KEY ?? ''] });
+ * app.get('/runs', verifyWebhook(instanceKey), (req, res) => res.json({ by: req.auth.method }));
+ * app.post('/trigger', verifyWebhook(anyOf(instanceKey, scheme), { replay }), express.json(), (req, res) => {
+ *   res.json({ by: req.auth.method });
+ * });
  * ```
  */
 export function verifyWebhook<Payload = unknown>(
-  scheme: WebhookScheme,
+  guard: Guard,
   options: VerifyWebhookOptions = {},
 ): RequestHandler<Request['params'], unknown, Payload> {
-  const { limit, bodyTimeoutMs, onError, guard, precheck } = checkOptions(scheme, options);
+  const { limit, bodyTimeoutMs, onError, admit, redacted } = checkOptions(guard, options);
 
-  const refuse = async (
-    error: unknown,
-    req: Request,
-    res: Response,
-    next: NextFunction,
-    unread = error instanceof WebhookVerificationError && leavesBodyUnread(error),
-  ) => {
+  const refuse = async (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (!(error instanceof WebhookVerificationError)) return next(error);
-    // The rest of the body was never read; closing spares the server draining it.
-    if (unread) res.setHeader('connection', 'close');
+    // Body bytes still to come were never read; closing spares the server draining them.
+    if (leavesBodyUnread(error) || !req.complete) res.setHeader('connection', 'close');
     try {
       await onError(error, req, res, next);
     } catch (failure) {
@@ -62,39 +64,41 @@ export function verifyWebhook<Payload = unknown>(
   };
 
   const handle = async (req: Request, res: Response, next: NextFunction) => {
+    const { originalUrl } = req;
+    // A key in the query string must not reach later middleware and loggers.
+    req.url = redactQuery(req.url, redacted);
+    req.originalUrl = redactQuery(originalUrl, redacted);
     let delivery: VerifiedWebhook;
     let claim: ReplayClaim | undefined;
     try {
-      // An unsigned upload is refused before its body is read.
-      const unsigned = await precheck(req.headers);
-      if (unsigned) return refuse(unsigned, req, res, next, !req.readableEnded);
+      // Decided on the headers alone: a key request or an unsigned upload is never read.
+      const {
+        auth,
+        scheme,
+        guard: replay,
+      } = await admit({ headers: req.headers, url: originalUrl });
+      if (auth) {
+        req.auth = auth;
+        return next();
+      }
       delivery = await scheme.verify({
         headers: req.headers,
         body: await rawBodyOf(req, limit, bodyTimeoutMs),
         // For schemes that sign the URL (Twilio); `req.protocol` honours `trust proxy`.
-        url: `${req.protocol}://${req.get('host')}${req.originalUrl}`,
+        url: `${req.protocol}://${req.get('host')}${originalUrl}`,
       });
-      claim = await guard?.claim(delivery);
+      claim = await replay?.claim(delivery);
     } catch (error) {
       return refuse(error, req, res, next);
     }
     if (claim?.duplicate) return void res.status(duplicate.status).json(duplicate.body);
-    if (claim) {
-      const { settle } = claim;
-      // The client left while the store answered: nobody to answer, so release and stop.
-      if (res.closed) return void settle(undefined);
-      // Once the handler runs, its answer settles the claim, not the client's socket: a
-      // client hanging up mid-handler must not free the delivery for a concurrent re-send.
-      // A handler that never answers leaves the claim to expire (claimTtlSeconds).
-      const end = res.end;
-      res.end = function settleOnEnd(this: Response, ...args: Parameters<Response['end']>) {
-        res.end = end;
-        void settle(res.statusCode);
-        return end.apply(this, args);
-      } as Response['end'];
-    }
-    req.body = delivery.payload;
+    // The client left while the store answered: nobody to answer, so release and stop.
+    if (claim && res.closed) return void claim.settle(undefined);
+    if (claim) settleOnEnd(res, claim);
+    // Marked read, so a body parser mounted after this skips it.
+    Object.assign(req, { body: delivery.payload, _body: true });
     req.webhook = delivery;
+    req.auth = { method: delivery.scheme, principal: undefined, scopes: [] };
     next();
   };
 

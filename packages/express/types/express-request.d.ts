@@ -14,5 +14,10 @@ declare namespace Express {
     webhook: import('@hookguard/core').VerifiedWebhook<
       this extends { body: infer Body } ? Body : unknown
     >;
+    /**
+     * Who the request is, set by `verifyWebhook()` with a credential method such as
+     * `apiKey()` (its principal and scopes) or with a scheme (`method` is the scheme's name).
+     */
+    auth: import('@hookguard/core').Authenticated;
   }
 }

@@ -1,4 +1,4 @@
-import type { VerifiedWebhook } from '@hookguard/core';
+import type { Authenticated, VerifiedWebhook } from '@hookguard/core';
 import type { FastifyRequest } from 'fastify';
 
 // Merged into Fastify's own interface; the type parameters are Fastify's (the same in 4 and 5).
@@ -18,6 +18,11 @@ declare module 'fastify' {
      * has the route's `Body` type (`app.post<{ Body: OrderPaid }>(...)`).
      */
     webhook: VerifiedWebhook<RequestType['body']>;
+    /**
+     * Who the request is, on routes of a scope that registered `verifyWebhook`: a credential
+     * method's principal and scopes, or, for a signed delivery, the scheme's name as `method`.
+     */
+    auth: Authenticated;
   }
 }
 

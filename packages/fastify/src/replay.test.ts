@@ -66,7 +66,11 @@ const waitForRelease = async (store: ReplayStore, key: string) => {
 const expectRefusal = (res: { status: number; headers: object; body: unknown }, code: string) => {
   expect({ status: res.status, body: res.body }).toEqual({
     status: code === 'delivery_in_progress' ? 409 : 503,
-    body: { ok: false, error: { code, message: expect.any(String) } },
+    body: {
+      ok: false,
+      error: { code, message: expect.any(String) },
+      meta: { requestId: expect.any(String) },
+    },
   });
   expect((res.headers as Record<string, string>)['content-type']).toMatch(/^application\/json/);
 };

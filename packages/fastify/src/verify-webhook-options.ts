@@ -1,4 +1,4 @@
-import type { WebhookScheme, WebhookVerificationError } from '@hookguard/core';
+import type { Guard, WebhookVerificationError } from '@hookguard/core';
 import { type AdapterOptions, adapterPolicy } from '@hookguard/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
@@ -13,8 +13,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
  * ```
  */
 export interface VerifyWebhookOptions extends AdapterOptions {
-  /** The configured scheme, e.g. `standardWebhooks({ secret })` or `codaiq({ secret })`. */
-  scheme: WebhookScheme;
+  /**
+   * What lets a request in: a scheme such as `standardWebhooks({ secret })`, a credential
+   * method such as `apiKey({ ... })`, or `anyOf(...)` of them.
+   */
+  scheme: Guard;
   /** Answers a refusal instead of the default JSON error, which goes out if it sends nothing. */
   onError?: (
     error: WebhookVerificationError,
@@ -26,7 +29,7 @@ export interface VerifyWebhookOptions extends AdapterOptions {
 /** The plugin's options, checked at registration (TypeError), with their defaults. */
 export const checkOptions = (options: VerifyWebhookOptions | undefined) => {
   const { scheme, onError } = options ?? ({} as Partial<VerifyWebhookOptions>);
-  const policy = adapterPolicy(scheme as WebhookScheme, options ?? {}, 'the verifyWebhook plugin');
+  const policy = adapterPolicy(scheme as Guard, options ?? {}, 'the verifyWebhook plugin');
   if (onError !== undefined && typeof onError !== 'function') {
     throw new TypeError('onError must be a function.');
   }

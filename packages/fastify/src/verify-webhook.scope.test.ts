@@ -22,7 +22,11 @@ afterEach(closeAll);
 
 const scheme = standardWebhooks({ secret: STANDARD_SECRET });
 const body = JSON.stringify({ type: 'order.paid', n: 1 });
-const refusal = (code: string) => ({ ok: false, error: { code, message: expect.any(String) } });
+const refusal = (code: string) => ({
+  ok: false,
+  error: { code, message: expect.any(String) },
+  meta: { requestId: expect.any(String) },
+});
 
 describe.each(majors)('fastify $major', ({ create }) => {
   describe('scope', () => {

@@ -1,14 +1,17 @@
 import {
+  type Admission,
   duplicate,
   leavesBodyUnread,
+  parsePayload,
   readRawBody,
+  redactQuery,
   refusal,
-  type VerifiedWebhook,
+  settleOnEnd,
   WebhookVerificationError,
 } from '@hookguard/core';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
-import type {} from './fastify-request.js'; // request.webhook's type
+import type {} from './fastify-request.js'; // request.webhook's and request.auth's types
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
 const EMPTY = new Uint8Array(0);
@@ -20,77 +23,84 @@ const unavailable = () =>
   );
 
 async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebhookOptions) {
-  const { scheme, limit, bodyTimeoutMs, onError, guard, precheck } = checkOptions(options);
+  const { limit, bodyTimeoutMs, onError, admit, readsBody, redacted, requestId } =
+    checkOptions(options);
+  const signed = new WeakMap<FastifyRequest, { admission: Admission; url: string }>();
   const unread = new WeakMap<FastifyRequest, unknown>();
 
-  const refuse = async (
-    error: unknown,
-    request: FastifyRequest,
-    reply: FastifyReply,
-    bodyUnread = error instanceof WebhookVerificationError && leavesBodyUnread(error),
-  ) => {
+  const refuse = async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     if (!(error instanceof WebhookVerificationError)) throw error;
-    // The rest of the body was never read; closing spares the server draining it.
-    if (bodyUnread) reply.header('connection', 'close');
+    // Body bytes still to come were never read; closing spares the server draining them.
+    if (leavesBodyUnread(error) || !request.raw.complete) reply.header('connection', 'close');
     await onError?.(error, request, reply);
     if (!reply.sent) {
-      const { status, headers, body } = refusal(error);
+      const { status, headers, body } = refusal(error, requestId(request.headers));
       reply.code(status).headers(headers).send(body);
     }
     return reply;
   };
 
-  if (!fastify.hasRequestDecorator('webhook')) {
-    // Set only on verified routes; the type speaks for those, where it is never null.
-    fastify.decorateRequest('webhook', null as unknown as VerifiedWebhook);
+  for (const name of ['webhook', 'auth'] as const) {
+    // Set only on guarded routes; the types speak for those, where it is never null.
+    if (!fastify.hasRequestDecorator(name)) fastify.decorateRequest(name, null as never);
   }
 
-  // fastify-plugin skips encapsulation: this parser belongs to the scope that registered us.
-  fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('*', (request: FastifyRequest, payload: FastifyRequest['raw']) =>
-    readRawBody(payload, {
-      limit: Math.min(limit, request.routeOptions.bodyLimit),
-      timeoutMs: bodyTimeoutMs,
-    }).catch((error: unknown) => {
-      // Thrown here it would reach Fastify's error handler; preValidation answers it instead.
-      unread.set(request, error);
-    }),
-  );
+  if (readsBody) {
+    // fastify-plugin skips encapsulation: this parser belongs to the scope that registered us.
+    fastify.removeAllContentTypeParsers();
+    fastify.addContentTypeParser('*', (request: FastifyRequest, payload: FastifyRequest['raw']) =>
+      readRawBody(payload, {
+        limit: Math.min(limit, request.routeOptions.bodyLimit),
+        timeoutMs: bodyTimeoutMs,
+      }).catch((error: unknown) => {
+        // Thrown here it would reach Fastify's error handler; preValidation answers it instead.
+        unread.set(request, error);
+      }),
+    );
+  }
 
-  // An unsigned upload is refused before its body is read.
-  fastify.addHook('onRequest', async function requireSignatureHeaders(request, reply) {
-    const unsigned = await precheck(request.headers);
-    if (unsigned) return refuse(unsigned, request, reply, true);
+  // Decided on the headers alone, so a key request or an unsigned upload is never read.
+  fastify.addHook('onRequest', async function admitRequest(request, reply) {
+    const url = request.raw.url ?? '/';
+    // A key in the query string must not reach later hooks, handlers and loggers.
+    request.raw.url = redactQuery(url, redacted);
+    try {
+      const admission = await admit({ headers: request.headers, url });
+      if (admission.auth) request.auth = admission.auth;
+      else signed.set(request, { admission, url });
+    } catch (error) {
+      return refuse(error, request, reply);
+    }
   });
 
   fastify.addHook('preValidation', async function verifyDelivery(request, reply) {
     try {
       if (unread.has(request)) throw unread.get(request);
       const body = request.body ?? EMPTY;
-      if (!(body instanceof Uint8Array)) throw unavailable();
-      // The URL is for schemes that sign it (Twilio); `protocol` honours `trustProxy`.
-      const url = `${request.protocol}://${request.headers.host}${request.url}`;
-      const delivery = await scheme.verify({ headers: request.headers, body, url });
-      const claim = await guard?.claim(delivery);
-      if (claim?.duplicate) return reply.code(duplicate.status).send(duplicate.body);
-      if (claim) {
-        const { raw } = reply;
-        // The client left while the store answered: nobody to answer, so release and stop.
-        if (raw.closed) {
-          void claim.settle(undefined);
-          return reply.hijack();
-        }
-        // Once the handler runs, its answer settles the claim, not the client's socket: a
-        // client hanging up mid-handler must not free the delivery for a concurrent re-send.
-        // A handler that never answers leaves the claim to expire (claimTtlSeconds).
-        const end = raw.end;
-        raw.end = function settleOnEnd(this: typeof raw, ...args: Parameters<typeof end>) {
-          raw.end = end;
-          void claim.settle(raw.statusCode);
-          return end.apply(this, args);
-        } as typeof end;
+      const { admission, url } = signed.get(request) ?? {};
+      if (!admission?.scheme) {
+        // A key request where raw bodies are read: its body is parsed as a payload would be.
+        if (readsBody && body instanceof Uint8Array)
+          request.body = body.length > 0 ? parsePayload(request.headers, body) : undefined;
+        return;
       }
+      if (!(body instanceof Uint8Array)) throw unavailable();
+      const delivery = await admission.scheme.verify({
+        headers: request.headers,
+        body,
+        // For schemes that sign the URL (Twilio); `protocol` honours `trustProxy`.
+        url: `${request.protocol}://${request.headers.host}${url}`,
+      });
+      const claim = await admission.guard?.claim(delivery);
+      if (claim?.duplicate) return reply.code(duplicate.status).send(duplicate.body);
+      if (claim && reply.raw.closed) {
+        // The client left while the store answered: nobody to answer, so release and stop.
+        void claim.settle(undefined);
+        return reply.hijack();
+      }
+      if (claim) settleOnEnd(reply.raw, claim);
       request.webhook = delivery;
+      request.auth = { method: delivery.scheme, principal: undefined, scopes: [] };
       request.body = delivery.payload;
     } catch (error) {
       return refuse(error, request, reply);
@@ -99,12 +109,18 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
 }
 
 /**
- * Fastify plugin (Fastify 4 and 5) verifying every route of the scope it is registered in,
- * which reads raw bodies through its own content-type parser (other scopes keep Fastify's).
- * Handlers see the payload as `request.body` and the delivery as `request.webhook`; a
- * refusal answers `{"ok":false,"error":{"code","message"}}` with `error.status` (or
- * `onError`'s answer) and the handler never runs. Other errors go to Fastify's error handler.
- * With `replay`, each delivery is handled once.
+ * Fastify plugin (Fastify 4 and 5) guarding every route of the scope it is registered in
+ * with `scheme`: a signature scheme, an API key (`apiKey()`), or any of several (`anyOf()`).
+ * Each request is admitted or refused on its headers first, before any body is read. With
+ * a signature scheme among them, the scope reads raw bodies through its own content-type
+ * parser (other scopes keep Fastify's): a signed delivery's handler sees the payload as
+ * `request.body` and the delivery as `request.webhook`, a key request's body is parsed as
+ * JSON (or form fields). `request.auth` holds `{ method, principal, scopes }`, and a key
+ * taken from the query string is redacted from `request.url` (Fastify logs the URL before
+ * any hook runs: see the README for its serializer). A refusal answers
+ * `{"ok":false,"error":{"code","message"},"meta":{"requestId"}}` with `error.status` (or
+ * `onError`'s answer) and the handler never runs; other errors go to Fastify's error
+ * handler. With `replay`, each delivery is handled once.
  *
  * @example
  * ```ts

@@ -151,7 +151,11 @@ export const expectRefusal = async (response: Response, status: number, code: st
   const body: unknown = await response.json();
   expect({ status: response.status, body }).toEqual({
     status,
-    body: { ok: false, error: { code, message: expect.any(String) } },
+    body: {
+      ok: false,
+      error: { code, message: expect.any(String) },
+      meta: { requestId: expect.any(String) },
+    },
   });
   expect(response.headers.get('content-type')).toBe('application/json');
 };

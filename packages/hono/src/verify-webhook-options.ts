@@ -1,4 +1,4 @@
-import type { WebhookScheme, WebhookVerificationError } from '@hookguard/core';
+import type { Guard, WebhookVerificationError } from '@hookguard/core';
 import { type AdapterOptions, adapterPolicy } from '@hookguard/core';
 import type { Context } from 'hono';
 
@@ -27,8 +27,8 @@ export interface VerifyWebhookOptions extends AdapterOptions {
 }
 
 /** `verifyWebhook()`'s arguments, checked at once (TypeError), with their defaults. */
-export const checkOptions = (scheme: WebhookScheme, options: VerifyWebhookOptions) => {
-  const policy = adapterPolicy(scheme, options, 'verifyWebhook()');
+export const checkOptions = (guard: Guard, options: VerifyWebhookOptions) => {
+  const policy = adapterPolicy(guard, options, 'verifyWebhook()');
   const { onError } = options;
   if (onError !== undefined && typeof onError !== 'function') {
     throw new TypeError('onError must be a function (error, c) => Response.');

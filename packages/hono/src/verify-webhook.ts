@@ -1,15 +1,18 @@
 import {
+  type Admission,
   type Answer,
+  type Authenticated,
   duplicate,
+  type Guard,
   leavesBodyUnread,
   type ReplayClaim,
-  readRawBody,
+  redactQuery,
   refusal,
   type VerifiedWebhook,
-  type WebhookScheme,
   WebhookVerificationError,
 } from '@hookguard/core';
-import type { Context, HonoRequest, MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { readBody } from './read-body.js';
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
 /**
@@ -23,58 +26,32 @@ import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-option
  * const app = new Hono<{ Variables: WebhookVariables<{ type: string }> }>();
  * ```
  */
-export type WebhookVariables<Payload = unknown> = { webhook: VerifiedWebhook<Payload> };
+export type WebhookVariables<Payload = unknown> = {
+  webhook: VerifiedWebhook<Payload>;
+  auth: Authenticated;
+};
 
 // A fresh headers object: @hono/node-server adds content-length to the one it is given.
 const respond = ({ status, headers, body }: Answer): Response =>
   new Response(JSON.stringify(body), { status, headers: { ...headers } });
 
-const exactBuffer = (bytes: Uint8Array): ArrayBuffer =>
-  bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-    ? (bytes.buffer as ArrayBuffer)
-    : (bytes.slice().buffer as ArrayBuffer);
-
-// Always a bounded read from the stream: a Request can carry more bytes than its
-// Content-Length declares. The bytes then go into Hono's body cache, so c.req.json(),
-// c.req.text() and c.req.arrayBuffer() serve the handler without reading twice.
-const readBody = async (req: HonoRequest, limit: number, timeoutMs: number) => {
-  const { bodyCache } = req;
-  const cached = Object.keys(bodyCache);
-  // An earlier c.req.arrayBuffer() kept exact bytes; any other cached form (parsed JSON,
-  // decoded text) has lost them, and readRawBody refuses the used body below.
-  if (cached.length === 1 && bodyCache.arrayBuffer) {
-    const bytes = new Uint8Array(await bodyCache.arrayBuffer);
-    if (bytes.byteLength > limit) {
-      throw new WebhookVerificationError(
-        'payload_too_large',
-        `The request body is larger than the ${limit}-byte limit.`,
-      );
-    }
-    return bytes;
-  }
-  const body = await readRawBody(req.raw, { limit, timeoutMs });
-  // Hono keeps promises in the cache, though its type names the resolved values.
-  Object.assign(bodyCache, { arrayBuffer: Promise.resolve(exactBuffer(body)) });
-  return body;
-};
-
 /**
- * Hono middleware that verifies a signed webhook before the route handler runs.
+ * Hono middleware that lets a request through only when `guard` accepts it: a signed
+ * webhook, an API key (`apiKey()`), or any of several (`anyOf()`).
  *
- * It reads the raw body once (refusing more than `limit` bytes without buffering them, and
- * a body slower than `bodyTimeoutMs`), verifies it with `scheme`, sets the delivery as
- * `c.get('webhook')` and calls `next()`. The bytes go into Hono's body cache, so
- * `c.req.json()`, `c.req.text()` and `c.req.arrayBuffer()` work in the handler;
- * `c.get('webhook').rawBody` has them too. `c.req.raw`'s own body is consumed, as after any
- * `c.req` body reader.
- * A refused delivery gets `{"ok":false,"error":{"code","message"}}` with the error's
- * status (or whatever `onError` returns); any other error goes to `app.onError`. With
- * `replay`, each delivery is handled once: see {@link VerifyWebhookOptions.replay}.
+ * A signed delivery's body is read once, bounded by `limit` and `bodyTimeoutMs`, verified,
+ * and set as `c.get('webhook')`; the bytes go into Hono's body cache, so `c.req.json()` and
+ * the like still work (`c.req.raw`'s own body is consumed). A key request is decided on
+ * its headers and its body left unread. `c.get('auth')` holds `{ method, principal, scopes }`
+ * either way; a key taken from the query string is redacted from `c.req.url`. A refusal gets
+ * `{"ok":false,"error":{"code","message"},"meta":{"requestId"}}` with the error's status (or
+ * `onError`'s answer); other errors go to `app.onError`. With `replay`, each delivery is
+ * handled once: see {@link VerifyWebhookOptions.replay}.
  *
  * @example
  * ```ts
  * import { Hono } from 'hono';
- * import { memoryReplayStore, standardWebhooks } from '@hookguard/core';
+ * import { apiKey, memoryReplayStore, standardWebhooks } from '@hookguard/core';
  * import { verifyWebhook } from '@hookguard/hono';
  *
  * const scheme = standardWebhooks({ secret: process.env.WEBHOOK_SECRET });
@@ -83,46 +60,60 @@ const readBody = async (req: HonoRequest, limit: number, timeoutMs: number) => {
  * app.post('/webhooks', verifyWebhook<{ type: string }>(scheme, { replay }), (c) =>
  *   c.json({ id: c.get('webhook').id, type: c.get('webhook').payload.type }),
  * );
+ * const instanceKey = apiKey({ header: 'X-API-Key', prefix: 'ck_', keys: [process.env.INSTANCE_KEY ?? ''] });
+ * app.get('/runs', verifyWebhook(instanceKey), (c) => c.json({ by: c.get('auth').method }));
  * ```
  */
 export function verifyWebhook<Payload = unknown>(
-  scheme: WebhookScheme,
+  guard: Guard,
   options: VerifyWebhookOptions = {},
 ): MiddlewareHandler<{ Variables: WebhookVariables<Payload> }> {
-  const { limit, bodyTimeoutMs, onError, guard, precheck } = checkOptions(scheme, options);
+  const { limit, bodyTimeoutMs, onError, admit, redacted, requestId } = checkOptions(
+    guard,
+    options,
+  );
 
-  const refuse = (error: WebhookVerificationError, c: Context, bodyUnread: boolean) => {
-    const answer = refusal(error);
-    if (!onError) {
-      return respond(
-        bodyUnread ? { ...answer, headers: { ...answer.headers, connection: 'close' } } : answer,
-      );
-    }
+  const refuse = (error: unknown, c: Context, bodyUnread: boolean) => {
+    if (!(error instanceof WebhookVerificationError)) throw error;
     // A refusal onError builds with c.text() or c.json() closes the connection too.
-    if (bodyUnread) c.header('connection', 'close');
-    return onError(error, c);
+    if (bodyUnread || leavesBodyUnread(error)) c.header('connection', 'close');
+    if (onError) return onError(error, c);
+    const answer = refusal(error, requestId(c.req.raw.headers));
+    return respond(
+      bodyUnread ? { ...answer, headers: { ...answer.headers, connection: 'close' } } : answer,
+    );
   };
 
   return async function verifyWebhookMiddleware(c, next) {
-    // Aborts when the client leaves early.
-    const { signal } = c.req.raw;
+    const { raw } = c.req;
+    const url = redactQuery(raw.url, redacted);
+    // A key in the query string must not reach later middleware, handlers and loggers.
+    if (url !== raw.url) c.req.raw = new Request(url, raw);
+    let admission: Admission;
+    try {
+      // Decided on the headers alone: a key request or an unsigned upload is never read.
+      admission = await admit({ headers: raw.headers, url: raw.url });
+    } catch (error) {
+      return refuse(error, c, raw.body !== null && !raw.bodyUsed);
+    }
+    if (admission.auth) {
+      c.set('auth', admission.auth);
+      return next();
+    }
     let delivery: VerifiedWebhook;
     let claim: ReplayClaim | undefined;
     try {
-      // An unsigned upload is refused before its body is read.
-      const unsigned = await precheck(c.req.raw.headers);
-      if (unsigned) return refuse(unsigned, c, !c.req.raw.bodyUsed);
       const body = await readBody(c.req, limit, bodyTimeoutMs);
-      delivery = await scheme.verify({ headers: c.req.raw.headers, body, url: c.req.url });
-      claim = await guard?.claim(delivery);
+      delivery = await admission.scheme.verify({ headers: raw.headers, body, url: raw.url });
+      claim = await admission.guard?.claim(delivery);
     } catch (error) {
-      if (!(error instanceof WebhookVerificationError)) throw error;
-      return refuse(error, c, leavesBodyUnread(error));
+      return refuse(error, c, false);
     }
     if (claim?.duplicate) return respond(duplicate);
     c.set('webhook', delivery as VerifiedWebhook<Payload>);
+    c.set('auth', { method: delivery.scheme, principal: undefined, scopes: [] });
     if (!claim) return next();
-    if (signal.aborted) {
+    if (raw.signal.aborted) {
       // The client left while the store answered: release, and run no handler for nobody.
       await claim.settle(undefined);
       return new Response(null, { status: 499 });
