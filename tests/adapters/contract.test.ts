@@ -90,7 +90,13 @@ describe.each(receivers)('%s', (_name, start) => {
       const answer = await post(url, { ...headers, 'content-type': 'application/json' }, body);
       expect({ status: answer.status, body: JSON.parse(answer.body) }).toEqual({
         status: 200,
-        body: { ok: true, id: headers['webhook-id'] ?? null, payload: JSON.parse(body) },
+        body: {
+          ok: true,
+          id: headers['webhook-id'] ?? null,
+          payload: JSON.parse(body),
+          auth: { method: scheme.name, scopes: [] },
+          url: '/hook',
+        },
       });
       expect(handled).toEqual([JSON.parse(body)]);
     });

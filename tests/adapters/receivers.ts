@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import type { AdapterOptions, WebhookScheme } from '@hookguard/core';
+import type { AdapterOptions, Authenticated, Guard } from '@hookguard/core';
 import { verifyWebhook as expressVerifyWebhook } from '@hookguard/express';
 import { verifyWebhook as fastifyVerifyWebhook } from '@hookguard/fastify';
 import { verifyWebhook as honoVerifyWebhook } from '@hookguard/hono';
@@ -37,7 +37,7 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export type StartReceiver = (scheme: WebhookScheme, options?: ReceiverOptions) => Promise<Receiver>;
+export type StartReceiver = (guard: Guard, options?: ReceiverOptions) => Promise<Receiver>;
 
 interface Records {
   entered: number;
@@ -65,10 +65,13 @@ const receiver = async (server: Server, seen: Records): Promise<Receiver> => {
   };
 };
 
-const answer = (payload: unknown, id: string | undefined) => ({
+/** The handler's answer: what it was given, and the URL it (and any logger) saw. */
+const answer = (payload: unknown, id: string | undefined, auth: Authenticated, url: string) => ({
   ok: true,
   id: id ?? null,
   payload,
+  auth,
+  url,
 });
 
 const withExpress =
@@ -89,9 +92,10 @@ const withExpress =
         },
       }),
     });
-    app.post('/hook', verify, (req, res) => {
+    // express.json() after it parses a key request's body and skips a verified delivery's.
+    app.all('/hook', verify, express5.json(), (req, res) => {
       seen.handled.push(req.body);
-      res.json(answer(req.body, req.webhook.id));
+      res.json(answer(req.body ?? null, req.webhook?.id, req.auth, req.originalUrl));
     });
     const onError: ErrorRequestHandler = (error, _req, res, _next) => {
       seen.escaped.push(error);
@@ -124,9 +128,13 @@ const withFastify =
           },
         }),
       });
-      scope.post('/hook', async (request) => {
-        seen.handled.push(request.body);
-        return answer(request.body, request.webhook.id);
+      scope.route({
+        method: ['GET', 'POST'],
+        url: '/hook',
+        handler: async (request) => {
+          seen.handled.push(request.body);
+          return answer(request.body ?? null, request.webhook?.id, request.auth, request.url);
+        },
       });
     });
     await app.listen({ host: '127.0.0.1', port: 0 });
@@ -149,10 +157,13 @@ const withHono: StartReceiver = async (scheme, { recordRefusals, ...options } = 
       },
     }),
   });
-  app.post('/hook', verify, (c) => {
-    const { payload, id } = c.get('webhook');
+  app.on(['GET', 'POST'], '/hook', verify, async (c) => {
+    const webhook = c.get('webhook') as typeof c.var.webhook | undefined;
+    const json = c.req.header('content-type')?.startsWith('application/json');
+    const payload = webhook ? webhook.payload : json ? await c.req.json() : null;
     seen.handled.push(payload);
-    return c.json(answer(payload, id));
+    const { pathname, search } = new URL(c.req.url);
+    return c.json(answer(payload, webhook?.id, c.get('auth'), `${pathname}${search}`));
   });
   app.onError((error, c) => {
     seen.escaped.push(error);
