@@ -96,6 +96,7 @@ describe.each(receivers)('%s', (_name, start) => {
           payload: JSON.parse(body),
           auth: { method: scheme.name, scopes: [] },
           url: '/hook',
+          query: {},
         },
       });
       expect(handled).toEqual([JSON.parse(body)]);

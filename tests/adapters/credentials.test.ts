@@ -164,6 +164,7 @@ describe.each(receivers)('%s', (_name, start) => {
     expect(reply.json).toMatchObject({
       auth: { method: 'instance-key', via: 'query' },
       url: '/hook?run=7&api_key=REDACTED',
+      query: { run: '7', api_key: 'REDACTED' },
     });
     expect(reply.text).not.toContain(INSTANCE);
   });

@@ -66,13 +66,13 @@ const receiver = async (server: Server, seen: Records): Promise<Receiver> => {
 };
 
 /** The handler's answer: what it was given, and the URL it (and any logger) saw. */
-const answer = (payload: unknown, id: string | undefined, auth: Authenticated, url: string) => ({
-  ok: true,
-  id: id ?? null,
-  payload,
-  auth,
-  url,
-});
+const answer = (
+  payload: unknown,
+  id: string | undefined,
+  auth: Authenticated,
+  url: string,
+  query: unknown,
+) => ({ ok: true, id: id ?? null, payload, auth, url, query });
 
 const withExpress =
   (create: typeof express5): StartReceiver =>
@@ -95,7 +95,7 @@ const withExpress =
     // express.json() after it parses a key request's body and skips a verified delivery's.
     app.all('/hook', verify, express5.json(), (req, res) => {
       seen.handled.push(req.body);
-      res.json(answer(req.body ?? null, req.webhook?.id, req.auth, req.originalUrl));
+      res.json(answer(req.body ?? null, req.webhook?.id, req.auth, req.originalUrl, req.query));
     });
     const onError: ErrorRequestHandler = (error, _req, res, _next) => {
       seen.escaped.push(error);
@@ -133,7 +133,13 @@ const withFastify =
         url: '/hook',
         handler: async (request) => {
           seen.handled.push(request.body);
-          return answer(request.body ?? null, request.webhook?.id, request.auth, request.url);
+          return answer(
+            request.body ?? null,
+            request.webhook?.id,
+            request.auth,
+            request.url,
+            request.query,
+          );
         },
       });
     });
@@ -163,7 +169,9 @@ const withHono: StartReceiver = async (scheme, { recordRefusals, ...options } = 
     const payload = webhook ? webhook.payload : json ? await c.req.json() : null;
     seen.handled.push(payload);
     const { pathname, search } = new URL(c.req.url);
-    return c.json(answer(payload, webhook?.id, c.get('auth'), `${pathname}${search}`));
+    return c.json(
+      answer(payload, webhook?.id, c.get('auth'), `${pathname}${search}`, c.req.query()),
+    );
   });
   app.onError((error, c) => {
     seen.escaped.push(error);

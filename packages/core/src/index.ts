@@ -42,7 +42,7 @@ export type { WorkOSOptions } from './providers/workos.js';
 export { workos } from './providers/workos.js';
 export type { NodeRequestLike, ReadRawBodyOptions } from './read-raw-body.js';
 export { DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT_MS, readRawBody } from './read-raw-body.js';
-export { redactQuery } from './redact-query.js';
+export { redactParams, redactQuery } from './redact-query.js';
 export type { ReplayClaim, ReplayGuard, ReplayOptions } from './replay-guard.js';
 export { replayGuard } from './replay-guard.js';
 export { replayKey } from './replay-key.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { redactQuery } from './redact-query.js';
+import { redactParams, redactQuery } from './redact-query.js';
 
 const query = (url: string) => new URLSearchParams(url.slice(url.indexOf('?') + 1).split('#')[0]);
 
@@ -42,5 +42,24 @@ describe('redactQuery()', () => {
         expect(redacted.endsWith(hash)).toBe(true);
       }),
     );
+  });
+});
+
+describe('redactParams()', () => {
+  it('replaces own named fields in place, whatever their value, and leaves the rest', () => {
+    const query: Record<string, unknown> = { api_key: ['ck_1', 'ck_2'], run: '1' };
+    redactParams(query, ['api_key', 'token']);
+    expect(query).toEqual({ api_key: 'REDACTED', run: '1' });
+    const bare = Object.assign(Object.create(null), { api_key: 'ck_1' });
+    redactParams(bare, ['api_key']);
+    expect(bare.api_key).toBe('REDACTED');
+  });
+
+  it('ignores what is not an object, and inherited fields', () => {
+    for (const value of [undefined, null, 'api_key=1', 3])
+      expect(() => redactParams(value, ['api_key'])).not.toThrow();
+    const inherited = Object.create({ api_key: 'ck_1' });
+    redactParams(inherited, ['api_key']);
+    expect(Object.hasOwn(inherited, 'api_key')).toBe(false);
   });
 });

@@ -37,3 +37,21 @@ export function redactQuery(url: string, names: readonly string[]): string {
     });
   return changed ? `${url.slice(0, start + 1)}${parts.join('&')}${url.slice(end)}` : url;
 }
+
+/**
+ * Replaces, in place, the value of every parameter named in `names` in a query object a
+ * framework parsed before the URL was redacted (Fastify's `request.query`, Express 4's
+ * `req.query`) by `REDACTED`. Anything but a plain object is left alone.
+ *
+ * @example
+ * ```ts
+ * import { redactParams } from '@hookguard/core';
+ * redactParams(request.query, ['api_key']); // { api_key: 'REDACTED', run: '1' }
+ * ```
+ */
+export function redactParams(query: unknown, names: readonly string[]): void {
+  if (typeof query !== 'object' || query === null) return;
+  for (const name of names) {
+    if (Object.hasOwn(query, name)) (query as Record<string, unknown>)[name] = 'REDACTED';
+  }
+}

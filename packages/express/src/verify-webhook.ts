@@ -3,6 +3,7 @@ import {
   type Guard,
   leavesBodyUnread,
   type ReplayClaim,
+  redactParams,
   redactQuery,
   settleOnEnd,
   type VerifiedWebhook,
@@ -68,6 +69,7 @@ export function verifyWebhook<Payload = unknown>(
     // A key in the query string must not reach later middleware and loggers.
     req.url = redactQuery(req.url, redacted);
     req.originalUrl = redactQuery(originalUrl, redacted);
+    redactParams(req.query, redacted); // Express 4 parsed it up front; 5 re-parses req.url
     let delivery: VerifiedWebhook;
     let claim: ReplayClaim | undefined;
     try {

@@ -4,6 +4,7 @@ import {
   leavesBodyUnread,
   parsePayload,
   readRawBody,
+  redactParams,
   redactQuery,
   refusal,
   settleOnEnd,
@@ -64,6 +65,7 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
     const url = request.raw.url ?? '/';
     // A key in the query string must not reach later hooks, handlers and loggers.
     request.raw.url = redactQuery(url, redacted);
+    redactParams(request.query, redacted);
     try {
       const admission = await admit({ headers: request.headers, url });
       if (admission.auth) request.auth = admission.auth;
