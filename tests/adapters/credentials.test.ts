@@ -1,7 +1,7 @@
 // The adapter contract for credential methods and anyOf(): what every adapter does with the
 // four ways a trigger endpoint is called (instance key, organization key, Standard Webhooks
 // signature, ?api_key=), plus a scoped Bearer token, over real sockets.
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { anyOf, apiKey, hashApiKey, memoryReplayStore, standardWebhooks } from '@hookguard/core';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -228,6 +228,21 @@ describe.each(receivers)('%s', (_name, start) => {
     refusedWith(refused, 401, 'invalid_credentials');
     expect(refused.headers.connection).toBe('close');
     expect(handled).toEqual([]);
+  });
+
+  it('keeps the connection open after refusing a request that had no body to leave unread', async () => {
+    const { url } = await started();
+    const agent = new Agent({ keepAlive: true });
+    const headers = await new Promise<Record<string, unknown>>((resolve, reject) =>
+      request(url, { agent, headers: { 'x-api-key': 'ck_live_wrong' } }, (response) => {
+        response.resume();
+        resolve({ status: response.statusCode, connection: response.headers.connection });
+      })
+        .on('error', reject)
+        .end(),
+    );
+    agent.destroy();
+    expect(headers).toEqual({ status: 401, connection: 'keep-alive' });
   });
 
   it('never lets in, nor echoes, any key it was not given (property)', async () => {
