@@ -4,7 +4,7 @@ import { serve } from '@hono/node-server';
 import { codaiq, standardWebhooks, type WebhookScheme } from '@hookguard/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import app from './fixtures/hono-app.ts';
-import { CODAIQ_SECRET, LIMIT, STANDARD_SECRET } from './fixtures/hono-constants.ts';
+import { CODAIQ_SECRET, INSTANCE_KEY, LIMIT, STANDARD_SECRET } from './fixtures/hono-constants.ts';
 import {
   bundleWorker,
   fixture,
@@ -181,6 +181,37 @@ describe.each<Runtime>(['node', 'bun', 'deno', 'workerd'])('@hookguard/hono on %
       );
       const reply = await send(url(), await scheme.sign({ body }), chunks);
       expectRefused(reply, 413, 'payload_too_large');
+    });
+  });
+
+  describe('a key or a signature on one endpoint', () => {
+    const trigger = () => `${server.url}/trigger`;
+    const body = event('run.requested');
+
+    it('takes ?api_key=, redacts it from the URL, and leaves the body to the handler', async () => {
+      const reply = await send(
+        `${trigger()}?api_key=${INSTANCE_KEY}&run=1`,
+        { 'content-type': 'application/json' },
+        body,
+      );
+      expect(reply.status).toBe(200);
+      const answer = JSON.parse(reply.body) as { by: string; url: string; json: unknown };
+      expect({ ...answer, url: new URL(answer.url).search }).toEqual({
+        by: 'api-key',
+        url: '?api_key=REDACTED&run=1',
+        json: JSON.parse(body),
+      });
+    });
+
+    it('takes a signed delivery, and refuses a wrong key beside it without falling through', async () => {
+      const headers = await standardWebhooks({ secret: STANDARD_SECRET }).sign({ body });
+      const signed = await send(trigger(), headers, body);
+      expect(JSON.parse(signed.body)).toMatchObject({ by: 'standard-webhooks' });
+      const refused = await send(trigger(), { ...headers, 'x-api-key': 'ck_wrong' }, body);
+      expect({ status: refused.status, code: JSON.parse(refused.body).error.code }).toEqual({
+        status: 401,
+        code: 'invalid_credentials',
+      });
     });
   });
 });
