@@ -66,10 +66,12 @@ export function verifyWebhook<Payload = unknown>(
 
   const handle = async (req: Request, res: Response, next: NextFunction) => {
     const { originalUrl } = req;
-    // A key in the query string must not reach later middleware and loggers.
-    req.url = redactQuery(req.url, redacted);
-    req.originalUrl = redactQuery(originalUrl, redacted);
-    redactParams(req.query, redacted); // Express 4 parsed it up front; 5 re-parses req.url
+    if (redacted.length > 0) {
+      // A key in the query string must not reach later middleware and loggers.
+      req.url = redactQuery(req.url, redacted);
+      req.originalUrl = redactQuery(originalUrl, redacted);
+      redactParams(req.query, redacted); // Express 4 parsed it up front; 5 re-parses req.url
+    }
     let delivery: VerifiedWebhook;
     let claim: ReplayClaim | undefined;
     try {

@@ -63,9 +63,11 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
   // Decided on the headers alone, so a key request or an unsigned upload is never read.
   fastify.addHook('onRequest', async function admitRequest(request, reply) {
     const url = request.raw.url ?? '/';
-    // A key in the query string must not reach later hooks, handlers and loggers.
-    request.raw.url = redactQuery(url, redacted);
-    redactParams(request.query, redacted);
+    if (redacted.length > 0) {
+      // A key in the query string must not reach later hooks, handlers and loggers.
+      request.raw.url = redactQuery(url, redacted);
+      redactParams(request.query, redacted);
+    }
     try {
       const admission = await admit({ headers: request.headers, url });
       if (admission.auth) request.auth = admission.auth;
