@@ -1,5 +1,5 @@
 // What `pnpm demo` (scripts/demo.ts) and its tests (tests/demo/) share: the example
-// receivers, the HTTP client that talks to them, and the scripted deliveries.
+// receivers, the HTTP client that talks to them, and the scripted requests.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -8,13 +8,23 @@ import { codaiq, standardWebhooks, type WebhookScheme } from '@hookguard/core';
 const STANDARD_SECRET =
   process.env.STANDARD_WEBHOOKS_SECRET || 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 const CODAIQ_SECRET = process.env.CODAIQ_WEBHOOK_SECRET || 'cdaq_whsec_local_dev_only';
+// examples/trigger's keys: the instance key as it reads it, its two built-in org keys.
+export const INSTANCE_KEY = process.env.INSTANCE_KEY || 'ck_local_dev_instance_0001';
+const ORG_KEY = 'cko_local_dev_org_0001';
+const READ_ONLY_ORG_KEY = 'cko_local_dev_readonly_0001';
 
 export const ADAPTERS = ['express', 'fastify', 'hono'] as const;
 export type Adapter = (typeof ADAPTERS)[number];
+/** The example receivers under examples/: one per adapter, and the anyOf() trigger. */
+export type Example = Adapter | 'trigger';
 
 export interface Answer {
   status: number;
   code: string;
+  /** examples/trigger's `by`: the method that let the request in. */
+  by?: string;
+  /** examples/trigger's `url`: the URL as its handler saw it. */
+  url?: string;
 }
 
 export interface Case {
@@ -76,8 +86,16 @@ const parseResponse = (data: Buffer): { status: number; body: Buffer } | undefin
 const answerOf = (status: number, text: string): Answer => {
   let code = '-';
   try {
-    const json = JSON.parse(text) as { error?: { code?: string }; duplicate?: boolean };
+    const json = JSON.parse(text) as {
+      error?: { code?: string };
+      duplicate?: boolean;
+      by?: unknown;
+      url?: unknown;
+    };
     code = json.error?.code ?? (json.duplicate ? 'duplicate' : '-');
+    if (typeof json.by === 'string' && typeof json.url === 'string') {
+      return { status, code, by: json.by, url: json.url };
+    }
   } catch {}
   return { status, code };
 };
@@ -220,27 +238,94 @@ export const cases: readonly Case[] = [
   oversized(2 * 1024 * 1024),
 ];
 
+const WRONG_KEY = 'ck_local_dev_not_a_key';
+const trigger =
+  (headers: Record<string, string>, query = '') =>
+  (base: string) =>
+    post(`${base}/trigger${query}`, headers, event);
+const by = (method: string, url = '/trigger'): Answer => ({
+  status: 200,
+  code: '-',
+  by: method,
+  url,
+});
+
+/** examples/trigger's one endpoint, which accepts anyOf(instance key, org key, signature). */
+export const triggerCases: readonly Case[] = [
+  {
+    name: 'instance key (X-API-Key)',
+    expected: by('instance-key'),
+    send: trigger({ 'x-api-key': INSTANCE_KEY }),
+  },
+  {
+    name: 'org key (X-Process-Manager-Key)',
+    expected: by('org-key'),
+    send: trigger({ 'x-process-manager-key': ORG_KEY }),
+  },
+  {
+    name: 'Standard Webhooks signature',
+    expected: by('standard-webhooks'),
+    send: async (base) => (await signed(standard, '/trigger'))(base),
+  },
+  {
+    name: 'query key (?api_key=)',
+    // The handler, and every log line after Fastify's first, see the URL redacted.
+    expected: by('instance-key', '/trigger?api_key=REDACTED'),
+    send: trigger({}, `?api_key=${INSTANCE_KEY}`),
+  },
+  {
+    name: 'wrong key',
+    expected: refused(401, 'invalid_credentials'),
+    send: trigger({ 'x-api-key': WRONG_KEY }),
+  },
+  {
+    name: 'wrong key beside a valid signature',
+    // The key is the first way in the request carries, so it decides: no fall-through.
+    expected: refused(401, 'invalid_credentials'),
+    send: async (base) =>
+      trigger({ ...(await standard.sign({ body: event })), 'x-api-key': WRONG_KEY })(base),
+  },
+  {
+    name: 'no credentials',
+    expected: refused(401, 'missing_credentials'),
+    send: trigger({}),
+  },
+  {
+    name: 'read-only org key',
+    expected: refused(403, 'insufficient_scope'),
+    send: trigger({ 'x-process-manager-key': READ_ONLY_ORG_KEY }),
+  },
+];
+
 export interface Receiver {
-  adapter: Adapter;
+  example: Example;
   base: string;
   child: ChildProcess;
+  /** Every line it has printed to stdout so far (examples/trigger's log lines among them). */
+  output: string[];
+  /** Settles once its stdout has closed, so `output` holds all it printed. */
+  closed: Promise<void>;
 }
 
-/** Starts `examples/<adapter>` on a free loopback port; resolves once it listens. */
-export const startReceiver = (adapter: Adapter) =>
+/** Starts `examples/<example>` on a free loopback port; resolves once it listens. */
+export const startReceiver = (example: Example) =>
   new Promise<Receiver>((resolve, reject) => {
-    const child = spawn('pnpm', ['--silent', '--filter', `example-${adapter}`, 'start'], {
+    const child = spawn('pnpm', ['--silent', '--filter', `example-${example}`, 'start'], {
       env: { ...process.env, PORT: '0', HOST: '127.0.0.1' },
       stdio: ['ignore', 'pipe', 'inherit'],
       detached: true,
     });
+    const output: string[] = [];
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    const closed = new Promise<void>((done) => lines.once('close', done));
+    // Every line is kept: with its logger on, a receiver prints JSON log lines too.
     lines.on('line', (line) => {
+      output.push(line);
       const match = /listening on (http:\/\/\S+)/.exec(line);
-      if (match?.[1]) resolve({ adapter, base: match[1], child });
+      if (match?.[1]) resolve({ example, base: match[1], child, output, closed });
     });
     child.on('error', reject);
-    child.on('exit', (code) => reject(new Error(`example-${adapter} exited early (${code})`)));
+    child.on('exit', (code) => reject(new Error(`example-${example} exited early (${code})`)));
   });
 
 export const stopReceiver = ({ child }: Receiver) => {
@@ -255,7 +340,17 @@ export const attempt = (testCase: Case, base: string): Promise<Answer> =>
   testCase.send(base).catch((error: Error) => ({ status: 0, code: error.message }));
 
 export const matches = (answer: Answer, expected: Answer) =>
-  answer.status === expected.status && answer.code === expected.code;
+  answer.status === expected.status &&
+  answer.code === expected.code &&
+  answer.by === expected.by &&
+  (expected.url === undefined || answer.url === expected.url);
+
+/** How a URL the handler saw reads in the table: only one with a query string is shown. */
+const seen = (url: string | undefined) => {
+  if (!url?.includes('?')) return '';
+  if (url.includes(INSTANCE_KEY)) return ', URL SHOWS THE KEY';
+  return url.includes('=REDACTED') ? ', url redacted' : `, url ${url}`;
+};
 
 export const format = (answer: Answer) =>
-  `${answer.status} ${answer.code === '-' && answer.status === 200 ? 'handled' : answer.code}`;
+  `${answer.status} ${answer.by ?? (answer.code === '-' && answer.status === 200 ? 'handled' : answer.code)}${seen(answer.url)}`;
