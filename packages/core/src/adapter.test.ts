@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { adapterPolicy, duplicate, leavesBodyUnread, refusal, settleOnEnd } from './adapter.js';
 import { anyOf } from './any-of.js';
@@ -119,6 +120,37 @@ describe('adapterPolicy()', () => {
       const signed = await policy.admit({ headers: await scheme.sign({ body: '{}' }) });
       expect(signed.scheme).toBe(scheme);
       expect(typeof signed.guard?.claim).toBe('function');
+    });
+
+    it('is decided by the first method, in order, whose credential is present (property)', async () => {
+      const headers = await scheme.sign({ body: '{}' });
+      // Per method: absent, present and right, or present and wrong.
+      const state = fc.constantFrom('absent', 'right', 'wrong');
+      await fc.assert(
+        fc.asyncProperty(state, state, state, async (key, bearer, signature) => {
+          const sent: Record<string, string> = {};
+          if (key !== 'absent') sent['x-api-key'] = key === 'right' ? INSTANCE : 'ck_nope';
+          if (bearer !== 'absent')
+            sent.authorization = `Bearer ${bearer === 'right' ? TOKEN : 'cdaq_live_nope'}`;
+          if (signature === 'right') Object.assign(sent, headers);
+          if (signature === 'wrong') sent['webhook-signature'] = headers['webhook-signature'] ?? '';
+          const decider = [
+            ['instance-key', key],
+            ['token', bearer],
+            ['standard-webhooks', signature],
+          ].find(([, given]) => given !== 'absent');
+          const outcome = await policy.admit({ headers: sent }).then(
+            (admission) => admission.auth?.method ?? admission.scheme?.name,
+            (error: WebhookVerificationError) => error.code,
+          );
+          if (!decider) expect(outcome).toBe('missing_credentials');
+          else if (decider[1] === 'right') expect(outcome).toBe(decider[0]);
+          else
+            expect(outcome).toBe(
+              decider[0] === 'standard-webhooks' ? 'missing_header' : 'invalid_credentials',
+            );
+        }),
+      );
     });
 
     it('never falls through from a present but wrong credential to a later method', async () => {
