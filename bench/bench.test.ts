@@ -9,6 +9,8 @@ import { FRAMEWORKS, type HttpRow, MODES } from './src/http.js';
 import { CONCURRENT_VARIANTS, type MemoryRow, OVER_LIMIT_VARIANTS, UPLOADS } from './src/memory.js';
 import { SIZES } from './src/payloads.js';
 import { type Machine, QUICK_LABEL, QUICK_VERDICT } from './src/report.js';
+import { SCHEME_IDS } from './src/scheme-cases.js';
+import type { SchemeRow } from './src/schemes.js';
 import type { Target } from './src/targets.js';
 import { CASE_IDS } from './src/verifiers.js';
 import type { VerifyRow } from './src/verify.js';
@@ -22,6 +24,7 @@ interface QuickRun {
   verify: VerifyRow[];
   http: HttpRow[];
   memory: MemoryRow[];
+  schemes: SchemeRow[];
   targets: Target[];
 }
 
@@ -68,7 +71,13 @@ describe('bench (quick mode)', () => {
   });
 
   it('prints the report tables and the machine', () => {
-    for (const heading of ['## 1. Verification', '## 2. HTTP', '## 3. Memory', '## Targets']) {
+    for (const heading of [
+      '## 1. Verification',
+      '## 2. HTTP',
+      '## 3. Memory',
+      '## 4. Provider schemes',
+      '## Targets',
+    ]) {
       expect(stdout).toContain(heading);
     }
     expect(run.quick).toBe(true);
@@ -106,6 +115,22 @@ describe('bench (quick mode)', () => {
     for (const row of run.verify.filter((candidate) => candidate.id === 'baseline')) {
       expect(row.ratio).toBe(1);
     }
+  });
+
+  it('times every provider scheme and the API-key check against its own baseline, both sides checked', () => {
+    expect(run.schemes.map((row) => row.id)).toEqual([...SCHEME_IDS]);
+    for (const row of run.schemes) {
+      expect(row.accepts, `hookguard ${row.id} accepts a signed request`).toBe(true);
+      expect(row.rejectsTampered, `hookguard ${row.id} refuses a tampered one`).toBe(true);
+      expect(row.baselineAccepts, `baseline of ${row.id} accepts a signed request`).toBe(true);
+      expect(row.baselineRejectsTampered, `baseline of ${row.id} refuses a tampered one`).toBe(
+        true,
+      );
+      for (const figure of [row.nsPerOp, row.baselineNsPerOp, row.ratio]) {
+        expect(finite(figure) && figure > 0, `${row.id} timed`).toBe(true);
+      }
+    }
+    expect(stdout).not.toContain('FAILED CHECK');
   });
 
   it('loads every HTTP route in both modes, with the answers each route must give', () => {
@@ -164,6 +189,7 @@ describe('bench (quick mode)', () => {
         ...OVER_LIMIT_VARIANTS.flatMap((variant) =>
           ['declared', 'chunked'].map((how) => `flat-rss-${variant}-${how}`),
         ),
+        ...SCHEME_IDS.map((id) => `scheme-${id}`),
       ]),
     );
     for (const target of run.targets) {

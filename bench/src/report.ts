@@ -2,6 +2,7 @@ import { cpus, totalmem } from 'node:os';
 import type { HttpRow } from './http.js';
 import type { MemoryRow } from './memory.js';
 import { formatSize } from './payloads.js';
+import type { SchemeRow } from './schemes.js';
 import type { Results, Target } from './targets.js';
 import { CASE_IDS } from './verifiers.js';
 import type { VerifyRow } from './verify.js';
@@ -111,6 +112,29 @@ export const memoryTable = (rows: MemoryRow[]): string =>
     ]),
   );
 
+const checked = (accepts: boolean, rejects: boolean) =>
+  accepts && rejects ? 'yes' : `FAILED CHECK (accepts ${accepts}, rejects tampered ${rejects})`;
+
+export const schemesTable = (rows: SchemeRow[]): string =>
+  table(
+    ['scheme', 'signed', 'body', 'hookguard', 'bare baseline', 'ratio', 'checked'],
+    rows.map((row) => {
+      const ok =
+        row.accepts && row.rejectsTampered && row.baselineAccepts && row.baselineRejectsTampered;
+      return [
+        row.title,
+        row.signs,
+        row.bodyBytes > 0 ? formatSize(row.bodyBytes) : 'none (one header)',
+        `${row.label}: ${ok ? time(row.nsPerOp) : '–'}`,
+        `${row.baselineLabel}: ${ok ? time(row.baselineNsPerOp) : '–'}`,
+        ok ? `${row.ratio.toFixed(2)}×` : '–',
+        ok
+          ? 'yes'
+          : `hookguard ${checked(row.accepts, row.rejectsTampered)}; baseline ${checked(row.baselineAccepts, row.baselineRejectsTampered)}`,
+      ];
+    }),
+  );
+
 const figure = (value: number, unit: Target['unit']) =>
   Number.isFinite(value)
     ? `${value.toFixed(unit === '%' ? 0 : 2)}${unit === 'MiB' ? ' MiB' : unit}`
@@ -178,6 +202,12 @@ export const renderReport = (
     'Peak RSS of the server process (a fresh process per row; `idle` is after warm-up and a full GC). Over-limit rows send uploads to a route with a 1 MiB limit; signed headers are present, so only the size refuses them.',
     '',
     memoryTable(results.memory),
+    '',
+    '## 4. Provider schemes and API keys',
+    '',
+    "Each provider scheme's `verify` at a 1 KiB body (the JSON of section 1; Linear's carries its `webhookTimestamp`; Twilio's is a 1 KiB SMS form), and `apiKey().authenticate` holding 1,000 keys (as a list of hashes, and behind `lookup`), each against its own bare baseline: `node:crypto` over exactly the signed bytes with the key made once (`createSecretKey`, or an Ed25519 `KeyObject`), the header's one signature decoded with `Buffer`, `timingSafeEqual`, `JSON.parse` (Twilio: `URLSearchParams`); for API keys, `createHash('sha256')` hex and `Map.get`. Baselines check no timestamp window and no header shape. Ratio: hookguard's time over its baseline's, both timed back to back in the same round, median of the rounds; times are medians of mitata's p50. Every row accepted a signed request and refused a tampered one (or an unlisted key), on both sides, before it was timed.",
+    '',
+    schemesTable(results.schemes),
     '',
     '## Targets',
     '',

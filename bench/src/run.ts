@@ -3,13 +3,14 @@ import { parseArgs } from 'node:util';
 import { runHttp } from './http.js';
 import { runMemory } from './memory.js';
 import { describeMachine, QUICK_LABEL, renderReport } from './report.js';
+import { runSchemes } from './schemes.js';
 import { evaluateTargets } from './targets.js';
 import { runVerify } from './verify.js';
 
 // pnpm bench                      full run: prints the report, rewrites bench/RESULTS.md
 // pnpm bench:quick                a few iterations of everything, to prove the code still runs
-// options: --only verify,http,memory   --json <file> (results as JSON)   --no-write
-const PARTS = ['verify', 'http', 'memory'] as const;
+// options: --only verify,http,memory,schemes   --json <file> (results as JSON)   --no-write
+const PARTS = ['verify', 'http', 'memory', 'schemes'] as const;
 
 const { values } = parseArgs({
   options: {
@@ -34,6 +35,7 @@ const results = {
   verify: runs('verify') ? await runVerify({ quick, log }) : [],
   http: runs('http') ? await runHttp({ quick, log }) : [],
   memory: runs('memory') ? await runMemory({ quick, log }) : [],
+  schemes: runs('schemes') ? await runSchemes({ quick, log }) : [],
 };
 const targets = evaluateTargets(results);
 const report = renderReport(machine, results, targets, quick);

@@ -1,6 +1,7 @@
 import { FRAMEWORKS, type Framework, type HttpRow, MODES } from './http.js';
 import type { MemoryRow } from './memory.js';
 import { formatSize } from './payloads.js';
+import type { SchemeRow } from './schemes.js';
 import { median } from './stats.js';
 import type { CaseId } from './verifiers.js';
 import type { VerifyRow } from './verify.js';
@@ -24,6 +25,7 @@ export interface Results {
   verify: VerifyRow[];
   http: HttpRow[];
   memory: MemoryRow[];
+  schemes: SchemeRow[];
 }
 
 const KiB = 1024;
@@ -194,9 +196,29 @@ const memoryTargets = (rows: MemoryRow[]): Target[] => {
   return out;
 };
 
+const micros = (ns: number) => `${(ns / 1e3).toFixed(1)} µs`;
+
+// One per row: each scheme, and each way of holding API keys, against its own bare baseline.
+const schemeTargets = (rows: SchemeRow[]): Target[] =>
+  rows.map((row) =>
+    target({
+      id: `scheme-${row.id}`,
+      description:
+        row.bodyBytes > 0
+          ? `${row.title}: verify + parse over its bare node:crypto baseline, ${formatSize(row.bodyBytes)}`
+          : `${row.title}: authenticate over its bare node:crypto baseline (SHA-256 + Map.get)`,
+      measured: row.ratio,
+      bound: 1.15,
+      sense: 'at most',
+      unit: '×',
+      context: `hookguard ${micros(row.nsPerOp)}, baseline ${micros(row.baselineNsPerOp)}`,
+    }),
+  );
+
 /** Every target the issue names, met or not, for the parts this run measured. */
-export const evaluateTargets = ({ verify, http, memory }: Results): Target[] => [
+export const evaluateTargets = ({ verify, http, memory, schemes }: Results): Target[] => [
   ...(verify.length ? verifyTargets(verify) : []),
   ...(http.length ? httpTargets(http) : []),
   ...(memory.length ? memoryTargets(memory) : []),
+  ...(schemes.length ? schemeTargets(schemes) : []),
 ];

@@ -28,9 +28,9 @@ export interface VerifyOptions {
   log?: (line: string) => void;
 }
 
-type Settled = { ok: true; value: unknown } | { ok: false };
+export type Settled = { ok: true; value: unknown } | { ok: false };
 
-const settle = async (call: () => unknown): Promise<Settled> => {
+export const settle = async (call: () => unknown): Promise<Settled> => {
   try {
     return { ok: true, value: await call() };
   } catch {
@@ -50,12 +50,12 @@ const check = async (verifier: VerifierCase, body: Buffer) => {
 };
 
 // mitata's fallback for a missing \`gc\` allocates 1 GiB per measurement; run with --expose-gc.
-const gc = typeof globalThis.gc === 'function' ? () => globalThis.gc?.() : false;
+export const gc = typeof globalThis.gc === 'function' ? () => globalThis.gc?.() : false;
 
 // Quick mode only proves the code runs; full mode takes enough samples for stable medians.
 // crypto.subtle rows wait on Node's thread pool, whose wake-up latency on a VM drifts over
 // seconds: they get many short rounds, back to back, so rows compared are measured close in time.
-const settings = (quick: boolean) => {
+export const settings = (quick: boolean) => {
   const brief = {
     min_cpu_time: 1e6,
     min_samples: 2,
