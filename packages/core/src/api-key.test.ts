@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { sha256 } from '#crypto';
+import { sha256Hex } from '#crypto';
 import { type ApiKeyOptions, apiKey, hashApiKey } from './api-key.js';
 import type { CredentialRequest } from './credential-method.js';
 import { WebhookVerificationError } from './errors.js';
@@ -10,9 +10,9 @@ import { expectRejection } from './test-support.js';
 // The real backend behind a spy, so tests can see which bytes were hashed.
 vi.mock('#crypto', async (importOriginal) => {
   const actual = await importOriginal<typeof import('#crypto')>();
-  return { ...actual, sha256: vi.fn(actual.sha256) };
+  return { ...actual, sha256Hex: vi.fn(actual.sha256Hex) };
 });
-const hashed = vi.mocked(sha256);
+const hashed = vi.mocked(sha256Hex);
 
 const INSTANCE = 'ck_3kq9XbV7pLm2Rt8Wz';
 const ORG = 'cko_Y6hN1sD4fG8jK0qA';
@@ -276,7 +276,7 @@ describe('timing', () => {
     for (const key of keys) {
       await authFails(method, { headers: { 'x-api-key': key } }, 'invalid_credentials');
     }
-    expect(hashed.mock.calls.map(([parts]) => Buffer.concat(parts).toString())).toEqual(keys);
+    expect(hashed.mock.calls.map(([bytes]) => Buffer.from(bytes).toString())).toEqual(keys);
     expect(calls).toEqual(keys.map(hex));
   });
 

@@ -1,4 +1,4 @@
-import { sha256 } from '#crypto';
+import { sha256Hex } from '#crypto';
 import type {
   Authenticated,
   CredentialMethod,
@@ -6,7 +6,7 @@ import type {
   CredentialSource,
 } from './credential-method.js';
 import { WebhookVerificationError } from './errors.js';
-import { encodeHex, headerBytes, utf8 } from './lib/bytes.js';
+import { headerBytes, utf8 } from './lib/bytes.js';
 import { readHeader } from './lib/headers.js';
 import { checkOptions } from './lib/options.js';
 import { checkNeeded, requireScopes } from './scopes.js';
@@ -109,10 +109,8 @@ const INVALID_TOKEN = { 'www-authenticate': 'Bearer error="invalid_token"' };
  */
 export async function hashApiKey(key: string): Promise<string> {
   if (typeof key !== 'string') throw new TypeError('hashApiKey() needs the key as a string.');
-  return encodeHex(await sha256([utf8(key)]));
+  return sha256Hex(utf8(key));
 }
-
-const digest = async (bytes: Uint8Array): Promise<string> => encodeHex(await sha256([bytes]));
 
 const isStringList = (value: unknown): value is readonly string[] =>
   Array.isArray(value) && value.every((item) => typeof item === 'string');
@@ -258,11 +256,12 @@ export function apiKey(options: ApiKeyOptions): CredentialMethod {
   if (lookup !== undefined && typeof lookup !== 'function') {
     throw new TypeError('lookup must be an async function from a key hash to its principal.');
   }
-  let table: Promise<Map<string, Grant>> | undefined;
+  let pending: Promise<Map<string, Grant>> | undefined;
+  let table: Map<string, Grant> | undefined;
   if (keys !== undefined) {
-    table = hashTable(checkEntries(keys, prefixes));
-    // Awaited on the first request; until then a failure must not surface as unhandled.
-    table.catch(() => {});
+    pending = hashTable(checkEntries(keys, prefixes));
+    // Kept once built, so a request need not wait on a settled promise again.
+    pending.then((built) => (table = built)).catch(() => {});
   }
 
   const accepts = humanList([
@@ -368,11 +367,14 @@ export function apiKey(options: ApiKeyOptions): CredentialMethod {
 
       // Header values arrive as Latin-1 byte strings: re-encoding gives the bytes sent,
       // which are the key's UTF-8 for a sender that sent UTF-8. Query values are decoded text.
-      const hash = await digest(via === 'query' ? utf8(value) : headerBytes(value));
+      const hashed = sha256Hex(via === 'query' ? utf8(value) : headerBytes(value));
+      const hash = typeof hashed === 'string' ? hashed : await hashed;
       // A Map lookup's timing can only depend on SHA-256(presented key), which tells an
       // attacker nothing usable about any stored key (finding a key from it means a
       // preimage), so no constant-time comparison is needed here.
-      const grant = table ? (await table).get(hash) : await lookupGrant(lookup, hash);
+      const grant = pending
+        ? (table ?? (await pending)).get(hash)
+        : await lookupGrant(lookup, hash);
       if (grant === undefined) return refuse(via);
       const auth: Authenticated = {
         method: name,

@@ -5,6 +5,7 @@ import {
   hmacSha1,
   hmacSha256,
   sha256,
+  sha256Hex,
   timingSafeEqual,
 } from '#crypto';
 
@@ -64,6 +65,12 @@ describe(`crypto backend (${process.env.HOOKGUARD_CRYPTO})`, () => {
     expect(plain(await sha256([ascii('abc')]))).toEqual(abc);
     expect(plain(await sha256([]))).toEqual(
       hex('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'),
+    );
+  });
+
+  it('gives SHA-256 as lower-case hex (FIPS 180-2 "abc")', async () => {
+    expect(await sha256Hex(ascii('abc'))).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
     );
   });
 

@@ -17,6 +17,7 @@ import type {
   HmacSha1,
   HmacSha256,
   Sha256,
+  Sha256Hex,
   TimingSafeEqual,
 } from './provider.js';
 
@@ -40,6 +41,9 @@ export const sha256: Sha256 = (parts) => {
   for (const part of parts) hash.update(part);
   return hash.digest();
 };
+
+// Hex straight from the digest: API keys are looked up by it on every request.
+export const sha256Hex: Sha256Hex = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
 export const ed25519Verifier: Ed25519Verifier = (publicKey) => {
   const key = createPublicKey({

@@ -18,6 +18,9 @@ export type Ed25519Sign = (parts: readonly Uint8Array[]) => MaybePromise<Uint8Ar
 /** SHA-256 of the concatenation of `parts`. */
 export type Sha256 = (parts: readonly Uint8Array[]) => MaybePromise<Uint8Array>;
 
+/** Lower-case hex SHA-256 of `bytes`: the form keys are stored and looked up in. */
+export type Sha256Hex = (bytes: Uint8Array) => MaybePromise<string>;
+
 export type HmacSha256 = (key: Uint8Array) => Hmac;
 /** HMAC-SHA1, only for senders that still sign with it (Twilio). */
 export type HmacSha1 = (key: Uint8Array) => Hmac;

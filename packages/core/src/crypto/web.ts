@@ -1,4 +1,4 @@
-import { concat } from '../lib/bytes.js';
+import { concat, encodeHex } from '../lib/bytes.js';
 import { ED25519_PKCS8_PREFIX } from '../lib/der.js';
 import type {
   Ed25519Signer,
@@ -7,6 +7,7 @@ import type {
   HmacSha1,
   HmacSha256,
   Sha256,
+  Sha256Hex,
   TimingSafeEqual,
 } from './provider.js';
 
@@ -39,6 +40,8 @@ export const hmacSha1: HmacSha1 = hmacWith('SHA-1');
 
 export const sha256: Sha256 = async (parts) =>
   new Uint8Array(await crypto.subtle.digest('SHA-256', concat(parts) as Source));
+
+export const sha256Hex: Sha256Hex = async (bytes) => encodeHex(await sha256([bytes]));
 
 export const ed25519Verifier: Ed25519Verifier = (publicKey) => {
   const cryptoKey = lazy(() =>

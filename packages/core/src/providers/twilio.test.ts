@@ -7,6 +7,7 @@ import {
   validateRequestWithBody,
 } from 'twilio/lib/webhooks/webhooks.js';
 import { describe, expect, it } from 'vitest';
+import { parsePayload } from '../lib/payload.js';
 import { expectRejection, flipByte, flipChar } from '../test-support.js';
 import { twilio } from './twilio.js';
 
@@ -96,13 +97,26 @@ describe('twilio()', () => {
         const form = new URLSearchParams(entries).toString();
         const expected = getExpectedTwilioSignature(TOKEN, URL_, paramsOf(form));
         const headers = { ...FORM, 'x-twilio-signature': expected };
-        await expect(scheme.verify({ headers, body: form, url: URL_ })).resolves.toBeDefined();
+        const delivery = await scheme.verify({ headers, body: form, url: URL_ });
+        // Parsed once for the signature and the payload, the same as any form payload.
+        expect(delivery.payload).toEqual(parsePayload(FORM, new TextEncoder().encode(form)));
         const ours = await twilio({ secret: TOKEN, url: URL_ }).sign({ body: form });
         const signature = ours['x-twilio-signature'] as string;
         expect(validateRequest(TOKEN, signature, URL_, paramsOf(form))).toBe(true);
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('keeps a field named __proto__ as a plain field of the payload, never its prototype', async () => {
+    const form = '__proto__=x&constructor=y&a=1&a=2';
+    const signer = twilio({ secret: TOKEN, url: URL_ });
+    const headers = { ...FORM, ...(await signer.sign({ body: form })) };
+    const { payload } = await twilio({ secret: TOKEN }).verify({ headers, body: form, url: URL_ });
+    expect(Object.getPrototypeOf(payload)).toBe(Object.prototype);
+    expect(Object.hasOwn(payload as object, '__proto__')).toBe(true);
+    expect(payload).toEqual(parsePayload(FORM, new TextEncoder().encode(form)));
+    expect(JSON.stringify(payload)).toBe('{"__proto__":"x","constructor":"y","a":["1","2"]}');
   });
 
   it('verifies JSON bodies by the bodySHA256 in the URL, as Twilio signs them', async () => {

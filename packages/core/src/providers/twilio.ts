@@ -84,17 +84,45 @@ const withAndWithoutPort = (url: string): string[] => {
   return [start + rest, start + port + rest];
 };
 
-/** The form fields as Twilio signs them: sorted by name, each name then value, no separators. */
-const signedFields = (rawBody: Uint8Array): Uint8Array => {
-  const fields = new Map<string, Set<string>>();
+/** The form's fields by name, each with every value in the order sent. */
+const formFields = (rawBody: Uint8Array): Map<string, string[]> => {
+  const fields = new Map<string, string[]>();
   for (const [name, value] of new URLSearchParams(decoder.decode(rawBody))) {
-    fields.set(name, (fields.get(name) ?? new Set()).add(value));
+    const values = fields.get(name);
+    if (values) values.push(value);
+    else fields.set(name, [value]);
   }
+  return fields;
+};
+
+/** The fields as Twilio signs them: sorted by name, each name then value, no separators. */
+const signedFields = (fields: Map<string, string[]>): Uint8Array => {
   let text = '';
   for (const name of [...fields.keys()].sort()) {
-    for (const value of [...(fields.get(name) ?? [])].sort()) text += name + value;
+    const values = fields.get(name) as string[];
+    if (values.length === 1) text += name + values[0];
+    else for (const value of [...new Set(values)].sort()) text += name + value;
   }
   return utf8(text);
+};
+
+// The same record parsePayload makes of a form, from the fields already parsed for the
+// signature: a body is decoded and parsed once.
+const formPayload = (fields: Map<string, string[]>): Record<string, string | string[]> => {
+  const payload: Record<string, string | string[]> = {};
+  for (const [name, values] of fields) {
+    const value = values.length === 1 ? (values[0] as string) : values;
+    // Assigned, a field named __proto__ would set the prototype; defined, it stays a field.
+    if (name === '__proto__') {
+      Object.defineProperty(payload, name, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else payload[name] = value;
+  }
+  return payload;
 };
 
 const isForm = (headers: HeadersLike): boolean =>
@@ -157,7 +185,8 @@ export function twilio(options: TwilioOptions): WebhookScheme {
 
       const rawBody = rawBytes(body);
       const bodyHash = parsed.searchParams.get('bodySHA256');
-      let fields: Uint8Array = EMPTY;
+      let signed: Uint8Array = EMPTY;
+      let form: Map<string, string[]> | undefined;
       let bodyMatches = true;
       if (bodyHash !== null) {
         const digest = await sha256([rawBody]);
@@ -168,14 +197,18 @@ export function twilio(options: TwilioOptions): WebhookScheme {
           "This body is not form-encoded and the URL has no bodySHA256 parameter, so Twilio's signature does not cover it.",
         );
       } else {
-        fields = signedFields(rawBody);
+        form = formFields(rawBody);
+        signed = signedFields(form);
       }
       // Undecodable base64 stays as empty bytes: same comparison cost, never a match.
       const candidate = decodeBase64(signature) ?? EMPTY;
+      // The second form of the URL is tried only when the first fails: which of the two
+      // Twilio signed is no secret.
       let matched = false;
       for (const variant of withAndWithoutPort(url)) {
-        const found = matchHmac(hmacs, [utf8(variant), fields], [candidate]);
-        matched = (found instanceof Promise ? await found : found) || matched;
+        const found = matchHmac(hmacs, [utf8(variant), signed], [candidate]);
+        matched = found instanceof Promise ? await found : found;
+        if (matched) break;
       }
       if (!(matched && bodyMatches)) {
         throw new WebhookVerificationError(
@@ -185,7 +218,11 @@ export function twilio(options: TwilioOptions): WebhookScheme {
       }
       return {
         scheme: 'twilio',
-        payload: rawBody.byteLength === 0 ? {} : parsePayload(headers, rawBody),
+        payload: form
+          ? formPayload(form)
+          : rawBody.byteLength === 0
+            ? {}
+            : parsePayload(headers, rawBody),
         rawBody,
       };
     },
@@ -197,7 +234,7 @@ export function twilio(options: TwilioOptions): WebhookScheme {
         throw new TypeError('sign() needs twilio({ url }): Twilio signs the URL it requests.');
       }
       const bodyHash = absolute(configuredUrl)?.searchParams.has('bodySHA256') ?? false;
-      const fields = bodyHash ? EMPTY : signedFields(toBytes(body));
+      const fields = bodyHash ? EMPTY : signedFields(formFields(toBytes(body)));
       const [hmac] = hmacs as [Hmac];
       return { [SIGNATURE]: encodeBase64(await hmac([utf8(configuredUrl), fields])) };
     },
