@@ -48,11 +48,6 @@ const FORMAT: TimedSignatureFormat = {
   malformed,
 };
 
-const parseSignature = (header: string) => {
-  const { time, signatures } = parseTimedSignatures(header, FORMAT);
-  return { t: time, v1: signatures };
-};
-
 /**
  * The Codaiq scheme: `X-Codaiq-Signature: t=<ms>,v1=<hex>` where the hex is
  * HMAC-SHA256 of `${t}.${rawBody}` keyed by the webhook secret. Timestamps are
@@ -81,7 +76,10 @@ export function codaiq(options: CodaiqOptions): WebhookScheme {
     requiredHeaders: [[SIGNATURE]],
 
     async verify({ headers, body }): Promise<VerifiedWebhook> {
-      const { t, v1 } = parseSignature(requireHeader(headers, SIGNATURE));
+      const { time: t, signatures: v1 } = parseTimedSignatures(
+        requireHeader(headers, SIGNATURE),
+        FORMAT,
+      );
       const timestampHeader = readHeader(headers, TIMESTAMP);
       if (timestampHeader !== undefined && timestampHeader !== t) {
         throw new WebhookVerificationError(

@@ -46,11 +46,6 @@ const FORMAT: TimedSignatureFormat = {
   malformed,
 };
 
-const parseSignature = (header: string) => {
-  const { time, signatures } = parseTimedSignatures(header, FORMAT);
-  return { ts: time, h1: signatures };
-};
-
 /**
  * Paddle Billing's scheme: `Paddle-Signature: ts=<seconds>;h1=<hex>` where the hex is
  * HMAC-SHA256 of `${ts}:${rawBody}` keyed by the notification destination's secret key.
@@ -82,7 +77,10 @@ export function paddle(options: PaddleOptions): WebhookScheme {
     requiredHeaders: [[SIGNATURE]],
 
     async verify({ headers, body }): Promise<VerifiedWebhook> {
-      const { ts, h1 } = parseSignature(requireHeader(headers, SIGNATURE));
+      const { time: ts, signatures: h1 } = parseTimedSignatures(
+        requireHeader(headers, SIGNATURE),
+        FORMAT,
+      );
       const seconds = Number(ts);
       checkWindow(seconds * 1000, now(), tolerance);
       if (h1.length === 0) {

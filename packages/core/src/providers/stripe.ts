@@ -43,11 +43,6 @@ const FORMAT: TimedSignatureFormat = {
   malformed,
 };
 
-const parseSignature = (header: string) => {
-  const { time, signatures } = parseTimedSignatures(header, FORMAT);
-  return { t: time, v1: signatures };
-};
-
 /**
  * Stripe's scheme: `Stripe-Signature: t=<seconds>,v1=<hex>[,v1=<hex>...]` where each hex is
  * HMAC-SHA256 of `${t}.${rawBody}` keyed by the endpoint's `whsec_...` string. Any `v1=`
@@ -77,7 +72,10 @@ export function stripe(options: StripeOptions): WebhookScheme {
     requiredHeaders: [[SIGNATURE]],
 
     async verify({ headers, body }): Promise<VerifiedWebhook> {
-      const { t, v1 } = parseSignature(requireHeader(headers, SIGNATURE));
+      const { time: t, signatures: v1 } = parseTimedSignatures(
+        requireHeader(headers, SIGNATURE),
+        FORMAT,
+      );
       const seconds = Number(t);
       checkWindow(seconds * 1000, now(), tolerance);
       if (v1.length === 0) {

@@ -48,11 +48,6 @@ const FORMAT: TimedSignatureFormat = {
   malformed,
 };
 
-const parseSignature = (header: string) => {
-  const { time, signatures } = parseTimedSignatures(header, FORMAT);
-  return { t: time, v1: signatures };
-};
-
 /**
  * WorkOS's scheme: `WorkOS-Signature: t=<ms>, v1=<hex>` (a comma and a space between
  * entries, and the time in milliseconds) where the hex is HMAC-SHA256 of `${t}.${rawBody}`
@@ -82,7 +77,10 @@ export function workos(options: WorkOSOptions): WebhookScheme {
     requiredHeaders: [[SIGNATURE]],
 
     async verify({ headers, body }): Promise<VerifiedWebhook> {
-      const { t, v1 } = parseSignature(requireHeader(headers, SIGNATURE, joinedCopies));
+      const { time: t, signatures: v1 } = parseTimedSignatures(
+        requireHeader(headers, SIGNATURE, joinedCopies),
+        FORMAT,
+      );
       const milliseconds = Number(t);
       checkWindow(milliseconds, now(), tolerance);
       if (v1.length === 0) {
