@@ -190,6 +190,26 @@ const verifying = (scheme: core.WebhookScheme, label: string): Side => ({
   outcome: payloadOf,
 });
 
+/** The baseline of a scheme that signs the body alone: one HMAC-SHA256, its header decoded. */
+const bodyHmacBaseline = (
+  key: KeyObject,
+  name: string,
+  encoding: 'hex' | 'base64',
+  prefix = '',
+): Side => ({
+  label: `node:crypto HMAC over the body, ${encoding}, timingSafeEqual, JSON.parse`,
+  make:
+    ({ headers, body }) =>
+    () => {
+      accept(
+        createHmac('sha256', key).update(body).digest(),
+        Buffer.from(header(headers, name).slice(prefix.length), encoding),
+      );
+      return JSON.parse(body.toString());
+    },
+  outcome: same,
+});
+
 const bodyTampered = (request: SchemeRequest): SchemeRequest => ({
   ...request,
   body: tamper(request.body),
@@ -362,19 +382,7 @@ export const createSchemeCases = async (): Promise<SchemeCase[]> => {
         'x-hub-signature-256': `sha256=${hmac('sha256', SECRETS.github, body).toString('hex')}`,
       }),
       hookguard: verifying(core.github({ secret: SECRETS.github }), 'hookguard github().verify'),
-      baseline: {
-        label: 'node:crypto HMAC over the body, hex, timingSafeEqual, JSON.parse',
-        make:
-          ({ headers, body }) =>
-          () => {
-            accept(
-              createHmac('sha256', keys.github).update(body).digest(),
-              Buffer.from(header(headers, 'x-hub-signature-256').slice('sha256='.length), 'hex'),
-            );
-            return JSON.parse(body.toString());
-          },
-        outcome: same,
-      },
+      baseline: bodyHmacBaseline(keys.github, 'x-hub-signature-256', 'hex', 'sha256='),
     }),
     jsonRow({
       id: 'slack',
@@ -413,19 +421,7 @@ export const createSchemeCases = async (): Promise<SchemeCase[]> => {
         'x-shopify-hmac-sha256': hmac('sha256', SECRETS.shopify, body).toString('base64'),
       }),
       hookguard: verifying(core.shopify({ secret: SECRETS.shopify }), 'hookguard shopify().verify'),
-      baseline: {
-        label: 'node:crypto HMAC over the body, base64, timingSafeEqual, JSON.parse',
-        make:
-          ({ headers, body }) =>
-          () => {
-            accept(
-              createHmac('sha256', keys.shopify).update(body).digest(),
-              Buffer.from(header(headers, 'x-shopify-hmac-sha256'), 'base64'),
-            );
-            return JSON.parse(body.toString());
-          },
-        outcome: same,
-      },
+      baseline: bodyHmacBaseline(keys.shopify, 'x-shopify-hmac-sha256', 'base64'),
     }),
     jsonRow({
       id: 'discord',
@@ -501,19 +497,7 @@ export const createSchemeCases = async (): Promise<SchemeCase[]> => {
         'linear-signature': hmac('sha256', SECRETS.linear, body).toString('hex'),
       }),
       hookguard: verifying(core.linear({ secret: SECRETS.linear }), 'hookguard linear().verify'),
-      baseline: {
-        label: 'node:crypto HMAC over the body, hex, timingSafeEqual, JSON.parse',
-        make:
-          ({ headers, body }) =>
-          () => {
-            accept(
-              createHmac('sha256', keys.linear).update(body).digest(),
-              Buffer.from(header(headers, 'linear-signature'), 'hex'),
-            );
-            return JSON.parse(body.toString());
-          },
-        outcome: same,
-      },
+      baseline: bodyHmacBaseline(keys.linear, 'linear-signature', 'hex'),
     }),
     jsonRow({
       id: 'lemon-squeezy',
@@ -527,19 +511,7 @@ export const createSchemeCases = async (): Promise<SchemeCase[]> => {
         core.lemonSqueezy({ secret: SECRETS.lemonSqueezy }),
         'hookguard lemonSqueezy().verify',
       ),
-      baseline: {
-        label: 'node:crypto HMAC over the body, hex, timingSafeEqual, JSON.parse',
-        make:
-          ({ headers, body }) =>
-          () => {
-            accept(
-              createHmac('sha256', keys.lemonSqueezy).update(body).digest(),
-              Buffer.from(header(headers, 'x-signature'), 'hex'),
-            );
-            return JSON.parse(body.toString());
-          },
-        outcome: same,
-      },
+      baseline: bodyHmacBaseline(keys.lemonSqueezy, 'x-signature', 'hex'),
     }),
     jsonRow({
       id: 'workos',
