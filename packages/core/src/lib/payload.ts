@@ -4,6 +4,35 @@ import { readHeader } from './headers.js';
 
 const decoder = new TextDecoder();
 
+/** A form's fields by name, each with every value in the order sent. */
+export const formFields = (rawBody: Uint8Array): Map<string, string[]> => {
+  const fields = new Map<string, string[]>();
+  for (const [name, value] of new URLSearchParams(decoder.decode(rawBody))) {
+    const values = fields.get(name);
+    if (values) values.push(value);
+    else fields.set(name, [value]);
+  }
+  return fields;
+};
+
+/** The payload record of a form: one value as a string, a repeated field as every value. */
+export const formRecord = (fields: Map<string, string[]>): Record<string, string | string[]> => {
+  const record: Record<string, string | string[]> = {};
+  for (const [name, values] of fields) {
+    const value = values.length === 1 ? (values[0] as string) : values;
+    // Assigned, a field named __proto__ would set the prototype; defined, it stays a field.
+    if (name === '__proto__') {
+      Object.defineProperty(record, name, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else record[name] = value;
+  }
+  return record;
+};
+
 /**
  * The payload as its content type says: an `application/x-www-form-urlencoded` body becomes a
  * record of its fields (a repeated field keeps every value, in order), anything else is
@@ -19,12 +48,5 @@ const decoder = new TextDecoder();
 export const parsePayload = (headers: HeadersLike, rawBody: Uint8Array): unknown => {
   const type = readHeader(headers, 'content-type', () => false)?.toLowerCase() ?? '';
   if (!type.startsWith('application/x-www-form-urlencoded')) return parseJson(rawBody);
-  const fields = new Map<string, string[]>();
-  for (const [name, value] of new URLSearchParams(decoder.decode(rawBody))) {
-    fields.set(name, [...(fields.get(name) ?? []), value]);
-  }
-  // fromEntries defines own properties, so a field named __proto__ stays a plain field.
-  return Object.fromEntries(
-    Array.from(fields, ([name, values]) => [name, values.length === 1 ? values[0] : values]),
-  );
+  return formRecord(formFields(rawBody));
 };

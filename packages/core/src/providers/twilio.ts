@@ -13,7 +13,7 @@ import {
 import { readHeader, requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
 import { checkOptions, checkTolerance } from '../lib/options.js';
-import { parsePayload } from '../lib/payload.js';
+import { formFields, formRecord, parsePayload } from '../lib/payload.js';
 import type { HeadersLike, Secret, VerifiedWebhook, WebhookScheme } from '../types.js';
 import { hmacKeys } from './hmac-scheme.js';
 
@@ -48,7 +48,6 @@ export interface TwilioOptions {
 const SIGNATURE = 'x-twilio-signature';
 const FORM = 'application/x-www-form-urlencoded';
 const AUTHORITY = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)/i;
-const decoder = new TextDecoder();
 
 const urlUnavailable = (detail: string) =>
   new WebhookVerificationError(
@@ -84,17 +83,6 @@ const withAndWithoutPort = (url: string): string[] => {
   return [start + rest, start + port + rest];
 };
 
-/** The form's fields by name, each with every value in the order sent. */
-const formFields = (rawBody: Uint8Array): Map<string, string[]> => {
-  const fields = new Map<string, string[]>();
-  for (const [name, value] of new URLSearchParams(decoder.decode(rawBody))) {
-    const values = fields.get(name);
-    if (values) values.push(value);
-    else fields.set(name, [value]);
-  }
-  return fields;
-};
-
 /** The fields as Twilio signs them: sorted by name, each name then value, no separators. */
 const signedFields = (fields: Map<string, string[]>): Uint8Array => {
   let text = '';
@@ -104,25 +92,6 @@ const signedFields = (fields: Map<string, string[]>): Uint8Array => {
     else for (const value of [...new Set(values)].sort()) text += name + value;
   }
   return utf8(text);
-};
-
-// The same record parsePayload makes of a form, from the fields already parsed for the
-// signature: a body is decoded and parsed once.
-const formPayload = (fields: Map<string, string[]>): Record<string, string | string[]> => {
-  const payload: Record<string, string | string[]> = {};
-  for (const [name, values] of fields) {
-    const value = values.length === 1 ? (values[0] as string) : values;
-    // Assigned, a field named __proto__ would set the prototype; defined, it stays a field.
-    if (name === '__proto__') {
-      Object.defineProperty(payload, name, {
-        value,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else payload[name] = value;
-  }
-  return payload;
 };
 
 const isForm = (headers: HeadersLike): boolean =>
@@ -219,7 +188,7 @@ export function twilio(options: TwilioOptions): WebhookScheme {
       return {
         scheme: 'twilio',
         payload: form
-          ? formPayload(form)
+          ? formRecord(form)
           : rawBody.byteLength === 0
             ? {}
             : parsePayload(headers, rawBody),
