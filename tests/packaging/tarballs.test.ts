@@ -2,14 +2,14 @@
 // the license, the README npm shows, the build, every file the declarations reference, and
 // no tests.
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
-const packages = ['core', 'express', 'fastify', 'hono', 'redis'];
+const packages = await readdir(join(repo, 'packages'));
 const rootLicense = await readFile(join(repo, 'LICENSE'), 'utf8');
 
 const pack = async (dir: string): Promise<string[]> => {
@@ -42,7 +42,7 @@ const entryPoints = (manifest: Record<string, unknown>): string[] => {
   return found;
 };
 
-describe.each(packages)('@hookguard/%s tarball', (name) => {
+describe.each(packages)('packages/%s tarball', (name) => {
   const dir = join(repo, 'packages', name);
 
   it('ships LICENSE (the root MIT text), README.md, package.json and the build', async () => {
