@@ -8,6 +8,7 @@ import { serve } from '@hono/node-server';
 import type { AdapterOptions, Authenticated, Guard } from '@hookguard/core';
 import { verifyWebhook as expressVerifyWebhook } from '@hookguard/express';
 import { verifyWebhook as fastifyVerifyWebhook } from '@hookguard/fastify';
+import { withWebhook } from '@hookguard/fetch';
 import { verifyWebhook as honoVerifyWebhook } from '@hookguard/hono';
 import express5, { type ErrorRequestHandler } from 'express';
 import fastify5 from 'fastify';
@@ -180,6 +181,45 @@ const withHono: StartReceiver = async (scheme, { recordRefusals, ...options } = 
   return receiver(serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }) as Server, seen);
 };
 
+// A bare Fetch handler served by @hono/node-server: no router, no framework error handler,
+// so what withWebhook throws is caught here as the runtime's own handling would.
+const withFetch: StartReceiver = async (guard, { recordRefusals, ...options } = {}) => {
+  const seen = records();
+  const handle = withWebhook(
+    guard,
+    async (request, delivery, auth) => {
+      const json = request.headers.get('content-type')?.startsWith('application/json');
+      const payload = delivery ? delivery.payload : json ? await request.json() : null;
+      seen.handled.push(payload);
+      const { pathname, search, searchParams } = new URL(request.url);
+      const query = Object.fromEntries(searchParams);
+      return Response.json(answer(payload, delivery?.id, auth, `${pathname}${search}`, query));
+    },
+    {
+      ...options,
+      ...(recordRefusals && {
+        onError: (error) => {
+          seen.refused.push(error.code);
+          return Response.json(
+            { ok: false, error: { code: error.code } },
+            { status: error.status },
+          );
+        },
+      }),
+    },
+  );
+  const fetch = async (request: Request) => {
+    seen.entered++;
+    try {
+      return await handle(request);
+    } catch (error) {
+      seen.escaped.push(error);
+      return Response.json({ escaped: String(error) }, { status: 500 });
+    }
+  };
+  return receiver(serve({ fetch, hostname: '127.0.0.1', port: 0 }) as Server, seen);
+};
+
 /** Every adapter, on every framework major it supports. */
 export const receivers: readonly [string, StartReceiver][] = [
   ['express 4', withExpress(express4)],
@@ -187,4 +227,5 @@ export const receivers: readonly [string, StartReceiver][] = [
   ['fastify 4', withFastify(fastify4)],
   ['fastify 5', withFastify(fastify5)],
   ['hono', withHono],
+  ['fetch', withFetch],
 ];
