@@ -33,6 +33,10 @@ const split = (bytes: Uint8Array): { head: Uint8Array; body: Uint8Array } | unde
 // Header values are byte strings: Latin-1 keeps each byte as one character, as Node does.
 const latin1 = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
 
+// HTTP's optional whitespace is spaces and tabs only; String#trim would also eat U+00A0,
+// which is the byte 0xA0 of a Latin-1 header value.
+const ows = (text: string) => text.replace(/^[ \t]+|[ \t]+$/g, '');
+
 const parseHeaderLines = (lines: string[], firstLine: number) => {
   const headers: Record<string, string | string[]> = {};
   let last: string | undefined;
@@ -41,7 +45,7 @@ const parseHeaderLines = (lines: string[], firstLine: number) => {
     if ((line.startsWith(' ') || line.startsWith('\t')) && last !== undefined) {
       // Obsolete line folding: a continuation of the previous header's value.
       const previous = headers[last];
-      const joined = (v: string) => `${v} ${line.trim()}`;
+      const joined = (v: string) => `${v} ${ows(line)}`;
       headers[last] = Array.isArray(previous)
         ? [...previous.slice(0, -1), joined(previous.at(-1) ?? '')]
         : joined(previous ?? '');
@@ -51,8 +55,8 @@ const parseHeaderLines = (lines: string[], firstLine: number) => {
     if (colon < 1) {
       throw new InputError(`line ${firstLine + index} of the headers is not 'Name: value'`);
     }
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
+    const name = ows(line.slice(0, colon)).toLowerCase();
+    const value = ows(line.slice(colon + 1));
     const previous = headers[name];
     headers[name] =
       previous === undefined

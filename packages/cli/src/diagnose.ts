@@ -97,7 +97,7 @@ const malformed = ({ name, capture }: DiagnoseInput): Finding[] => {
           `${header} appears ${value.length} times in the capture. A signed header must be sent exactly once: a receiver cannot tell which copy the sender meant, so it refuses them all. Look for a proxy or sender code that adds the header a second time.`,
         ],
       });
-    } else if (value !== undefined && value.includes(', ') && !header.endsWith('signature')) {
+    } else if (value?.includes(', ') && !header.endsWith('signature')) {
       found.push({
         kind: 'duplicate header',
         lines: [

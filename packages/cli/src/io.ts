@@ -20,7 +20,7 @@ import { readFile } from 'node:fs/promises';
  */
 export interface CliIo {
   /** The body for `sign`, and for `--data @-`: read to the end, byte for byte. */
-  stdin: AsyncIterable<Uint8Array | string>;
+  stdin: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array | string>;
   stdout: { write(text: string): unknown };
   stderr: { write(text: string): unknown };
   /** Environment for `HOOKGUARD_SECRET`. Default `process.env`. */
@@ -29,7 +29,7 @@ export interface CliIo {
 
 /** The streams a command runs with, every one present. */
 export interface Io {
-  stdin: AsyncIterable<Uint8Array | string>;
+  stdin: CliIo['stdin'];
   out: (line: string) => void;
   err: (line: string) => void;
   env: Readonly<Record<string, string | undefined>>;
@@ -60,7 +60,7 @@ export class InputError extends Error {}
 
 const encoder = new TextEncoder();
 
-export const readAll = async (source: AsyncIterable<Uint8Array | string>): Promise<Uint8Array> => {
+export const readAll = async (source: CliIo['stdin']): Promise<Uint8Array> => {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of source) {

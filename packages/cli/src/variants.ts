@@ -35,6 +35,17 @@ export const bodyVariants = (body: Uint8Array): Variant[] => {
   } catch {
     parsed = undefined;
   }
+  // Byte-level edits first: when one explains the difference, it is the more precise answer.
+  if (source.endsWith('\r\n')) add('the body without its trailing CRLF', source.slice(0, -2));
+  if (source.endsWith('\n')) add('the body without its trailing newline', source.slice(0, -1));
+  add('the body with a trailing newline (\\n) added', `${source}\n`);
+  add('the body with a trailing CRLF added', `${source}\r\n`);
+  if (source.includes('\r\n'))
+    add('the body with CRLF line ends turned into LF', source.replaceAll('\r\n', '\n'));
+  if (/(^|[^\r])\n/.test(source)) {
+    add('the body with LF line ends turned into CRLF', source.replace(/\r?\n/g, '\r\n'));
+  }
+  if (source.startsWith('\uFEFF')) add('the body without its byte-order mark', source.slice(1));
   if (parsed) {
     const forms: [string, string][] = [
       ['JSON.stringify(JSON.parse(body)) (compact JSON)', JSON.stringify(parsed.value)],
@@ -56,15 +67,5 @@ export const bodyVariants = (body: Uint8Array): Variant[] => {
       add(`${label} with a trailing newline`, `${form}\n`);
     }
   }
-  if (source.endsWith('\r\n')) add('the body without its trailing CRLF', source.slice(0, -2));
-  if (source.endsWith('\n')) add('the body without its trailing newline', source.slice(0, -1));
-  add('the body with a trailing newline (\\n) added', `${source}\n`);
-  add('the body with a trailing CRLF added', `${source}\r\n`);
-  if (source.includes('\r\n'))
-    add('the body with CRLF line ends turned into LF', source.replaceAll('\r\n', '\n'));
-  if (/(^|[^\r])\n/.test(source)) {
-    add('the body with LF line ends turned into CRLF', source.replace(/\r?\n/g, '\r\n'));
-  }
-  if (source.startsWith('\uFEFF')) add('the body without its byte-order mark', source.slice(1));
   return [...found].map(([label, candidate]) => ({ label, bytes: encoder.encode(candidate) }));
 };
