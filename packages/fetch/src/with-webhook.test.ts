@@ -375,6 +375,19 @@ describe('withWebhook: request edges', () => {
     expect(runs()).toBe(0);
   });
 
+  it("closes after onError's answer even when its headers are immutable", async () => {
+    const { url } = await start(scheme, {
+      limit: 16,
+      onError: () => Response.redirect('https://example.com/too-large', 303),
+    });
+    const big = await send(url, await scheme.sign({ body }), [body]).answer;
+    expect([big.status, big.headers.location, big.headers.connection]).toEqual([
+      303,
+      'https://example.com/too-large',
+      'close',
+    ]);
+  });
+
   it('checks its arguments at once, with TypeErrors, and never mutates the options', () => {
     const noop = () => new Response(null);
     expect(() => withWebhook({} as WebhookScheme, noop)).toThrow(/withWebhook\(\) needs a scheme/);
