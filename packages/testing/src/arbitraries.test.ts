@@ -1,7 +1,13 @@
-import { WebhookVerificationError } from '@hookguard/core';
+import { standardWebhooks, type WebhookScheme, WebhookVerificationError } from '@hookguard/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { signedDelivery, staleDelivery, tamperedDelivery, tamperings } from './index.js';
+import {
+  signedDelivery,
+  staleDelivery,
+  type Tampering,
+  tamperedDelivery,
+  tamperings,
+} from './index.js';
 import { schemeCases } from './test-schemes.js';
 
 const RUNS = 25;
@@ -130,4 +136,91 @@ describe.each(schemeCases)('$name', ({ make, options, signsTime, signsId }) => {
       await expect(pending).rejects.toThrow(/signs no time, so no delivery of it can be stale/);
     });
   }
+});
+
+describe('the properties can fail', () => {
+  const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+  const sender = standardWebhooks({ secret });
+
+  it('when the receiver has another secret', async () => {
+    const receiver = standardWebhooks({ secret: 'whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD' });
+    const result = await fc.check(
+      fc.asyncProperty(signedDelivery(sender), async (pending) => {
+        await receiver.verify(await pending);
+      }),
+      { numRuns: 5 },
+    );
+    expect(result.failed).toBe(true);
+  });
+
+  it('when the receiver does not check the signature, and the report names the tampering', async () => {
+    const lax: WebhookScheme = {
+      ...sender,
+      verify: async () => ({ scheme: 'lax', payload: null, rawBody: new Uint8Array(0) }),
+    };
+    const result = await fc.check(
+      fc.asyncProperty(tamperedDelivery(sender), async (pending) => {
+        const delivery = await pending;
+        expect((await refusal(lax.verify(delivery))).code).toBe(delivery.expected.code);
+      }),
+      { numRuns: 5 },
+    );
+    expect(result.failed).toBe(true);
+    const report = (await fc.asyncDefaultReportMessage(result)) ?? '';
+    expect(report).toContain('"tampering":"flipped-body-byte"');
+    expect(report).toContain('"change":"byte 0: 0x7b -> ');
+  });
+
+  it('when the receiver accepts any time', async () => {
+    const receiver = standardWebhooks({ secret, toleranceSeconds: 20 * 365 * 86_400 });
+    const result = await fc.check(
+      fc.asyncProperty(staleDelivery(sender), async (pending) => {
+        await refusal(receiver.verify(await pending));
+      }),
+      { numRuns: 20 },
+    );
+    expect(result.failed).toBe(true);
+  });
+});
+
+describe('the arbitraries', () => {
+  it('learn a scheme from sign() alone, never from verify()', async () => {
+    const signOnly: WebhookScheme = {
+      ...standardWebhooks({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }),
+      verify: () => Promise.reject(new Error('verify() was called')),
+    };
+    const arbitraries = [signedDelivery, tamperedDelivery, staleDelivery] as const;
+    for (const arbitrary of arbitraries) {
+      for (const pending of fc.sample(arbitrary(signOnly), 10)) {
+        await expect(pending).resolves.toHaveProperty('headers.webhook-signature');
+      }
+    }
+  });
+
+  it('refuse to build from something that is not a scheme, or from unknown tamperings', () => {
+    const scheme = standardWebhooks({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
+    expect(() => signedDelivery({} as WebhookScheme)).toThrow(TypeError);
+    expect(() =>
+      tamperedDelivery(scheme, { tamperings: ['swapped-everything' as Tampering] }),
+    ).toThrow(/tamperings must be a non-empty list of: flipped-body-byte/);
+    expect(() => tamperedDelivery(scheme, { tamperings: [] })).toThrow(TypeError);
+  });
+
+  it('pass on sign() errors, such as a scheme that cannot sign', async () => {
+    const verifyOnly = standardWebhooks({
+      publicKey: `whpk_${Buffer.alloc(32, 1).toString('base64')}`,
+    });
+    const [pending] = fc.sample(signedDelivery(verifyOnly), 1);
+    await expect(pending).rejects.toThrow(/sign\(\) needs a secret/);
+  });
+
+  it('sign at the clock they are given', async () => {
+    const scheme = standardWebhooks({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
+    const now = () => 1_700_000_000_000;
+    for (const pending of fc.sample(signedDelivery(scheme, { now }), 5)) {
+      const delivery = await pending;
+      expect(delivery.timestamp).toBe(now());
+      expect(delivery.headers['webhook-timestamp']).toBe('1700000000');
+    }
+  });
 });

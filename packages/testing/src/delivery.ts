@@ -18,8 +18,11 @@ import type { Arbitrary } from 'fast-check';
 export interface Delivery<Payload = unknown> {
   /** `content-type` and every header `scheme.sign()` returned (lower-case names). */
   headers: Record<string, string>;
-  /** The body, byte for byte as signed (or as tampered with). Send these bytes, not a re-encoding. */
-  body: Uint8Array;
+  /**
+   * The body, byte for byte as signed (or as tampered with). Send these bytes, not a
+   * re-encoding: `fetch(url, { body })`, or `Buffer.from(body)` for supertest.
+   */
+  body: Uint8Array<ArrayBuffer>;
   /** The value `encode` turned into the body. */
   payload: Payload;
   /** The delivery id header's value, when the scheme sends one (signed or not). */

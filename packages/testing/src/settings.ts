@@ -7,7 +7,7 @@ import { jsonObject } from './json-object.js';
 /** The options with their defaults filled in. */
 export interface Settings<Payload> {
   payload: Arbitrary<Payload>;
-  encode: (payload: Payload, signing: { timestamp: number }) => Uint8Array;
+  encode: (payload: Payload, signing: { timestamp: number }) => Uint8Array<ArrayBuffer>;
   contentType: string;
   now: () => number;
   url: string | undefined;

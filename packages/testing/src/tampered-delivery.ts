@@ -194,7 +194,7 @@ const withSignatures = <Payload>(
 const bodyTampering = async <Payload>(
   context: Context<Payload>,
   tampering: Tampering,
-  candidates: () => Iterable<{ body: Uint8Array; change: string }>,
+  candidates: () => Iterable<{ body: Uint8Array<ArrayBuffer>; change: string }>,
 ): Promise<Change | undefined> => {
   let tries = 0;
   for (const { body, change } of candidates()) {

@@ -83,6 +83,12 @@ export const schemeCases: SchemeCase[] = [
     signsId: true,
   },
   {
+    name: 'standard webhooks v1 and v1a in one header',
+    make: () => standardWebhooks({ secret: whsec(), privateKey: whsk() }),
+    signsTime: true,
+    signsId: true,
+  },
+  {
     name: 'codaiq',
     make: () => codaiq({ secret: randomBytes(24).toString('hex') }),
     signsTime: true,
