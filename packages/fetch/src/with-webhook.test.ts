@@ -375,6 +375,23 @@ describe('withWebhook: request edges', () => {
     expect(runs()).toBe(0);
   });
 
+  it("gives the handler's request the client's abort signal", async () => {
+    let entered = false;
+    let aborted = false;
+    const { url } = await start(scheme, {}, async (request) => {
+      entered = true;
+      await new Promise((resolve) => request.signal.addEventListener('abort', resolve));
+      aborted = true;
+      return new Response(null, { status: 204 });
+    });
+    const { answer, client } = send(url, await scheme.sign({ body }), [body]);
+    answer.catch(() => {}); // the hang-up is the point
+    await until(() => entered, 'the handler to start');
+    expect(aborted).toBe(false);
+    client.destroy();
+    await until(() => aborted, "the handler's signal to abort");
+  });
+
   it("closes after onError's answer even when its headers are immutable", async () => {
     const { url } = await start(scheme, {
       limit: 16,
