@@ -1,3 +1,4 @@
+import { createPrivateKey } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { captureServer, run, tempFile } from './test-support.js';
@@ -265,6 +266,13 @@ describe('secrets never appear in any output', () => {
       .uint8Array({ minLength: 24, maxLength: 75 })
       .map((bytes) => `whsec_${Buffer.from(bytes).toString('base64')}`),
     codaiq: fc.stringMatching(/^[A-Za-z0-9_~!-]{12,40}$/),
+    // A whsk_ signing key from any 32-byte seed: the seed, then its public key.
+    ed25519: fc.uint8Array({ minLength: 32, maxLength: 32 }).map((seed) => {
+      const pkcs8 = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
+      const key = createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
+      const publicKey = Buffer.from(key.export({ format: 'jwk' }).x ?? '', 'base64url');
+      return `whsk_${Buffer.concat([seed, publicKey]).toString('base64')}`;
+    }),
   };
 
   it.each(Object.keys(secrets) as (keyof typeof secrets)[])(
@@ -327,7 +335,14 @@ describe('secrets never appear in any output', () => {
                   ]);
                 }
               }
-              for (const text of outputs) expect(text).not.toContain(secret);
+              // Neither secret, nor its key material without the prefix.
+              for (const key of [secret, other]) {
+                const material = key.replace(/^wh(sec|sk)_/, '');
+                for (const text of outputs) {
+                  expect(text).not.toContain(key);
+                  expect(text).not.toContain(material);
+                }
+              }
             },
           ),
           { numRuns: 15 },

@@ -45,6 +45,9 @@ export const sign: Command = {
     const secrets = secretsFrom(values.secret === undefined ? [] : [values.secret], io.env, 'sign');
     const scheme = makeScheme(name, secrets);
     const source = dataSource(values.data ?? '@-');
+    if ('stdin' in source && (io.stdin as { isTTY?: boolean }).isTTY) {
+      io.err('hookguard sign: reading the body from stdin; end it with Ctrl-D');
+    }
     const body = await readBody(source, io);
     const headers = await signBody(name, scheme, body, values);
     if (values.curl === undefined) {
