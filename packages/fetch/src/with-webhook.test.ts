@@ -15,7 +15,7 @@ import {
   WebhookVerificationError,
 } from '@hookguard/core';
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { type WithWebhookOptions, withWebhook } from './index.js';
 
 interface Payload {
@@ -110,6 +110,8 @@ const start = async (
     withWebhook<Payload>(
       guard,
       (request, delivery, auth) => {
+        // A lone scheme admits only signed deliveries: the type says delivery is there.
+        expectTypeOf(delivery).toEqualTypeOf<VerifiedWebhook<Payload>>();
         runs++;
         return handler(request, delivery, auth);
       },
@@ -553,6 +555,22 @@ describe('withWebhook: API keys and anyOf', () => {
       { by: 'instance-key', delivery: null },
     ]);
     expect(runs()).toBe(1);
+  });
+
+  it('takes a lone apiKey() as its guard, typing delivery as possibly undefined', async () => {
+    const { url, runs } = await serveFetch(
+      withWebhook<Payload>(
+        apiKey({ header: 'x-api-key', keys: [INSTANCE] }),
+        (_request, delivery, auth) => {
+          expectTypeOf(delivery).toEqualTypeOf<VerifiedWebhook<Payload> | undefined>();
+          return Response.json({ by: auth.method, delivery: delivery ?? null });
+        },
+      ),
+    ).then((served) => ({ ...served, runs: () => served.received.length }));
+    const ok = await fetch(url, { headers: { 'x-api-key': INSTANCE } });
+    expect(await ok.json()).toEqual({ by: 'api-key', delivery: null });
+    await expectRefusal(await fetch(url), 401, 'missing_credentials');
+    expect(runs()).toBe(2);
   });
 
   it('takes a Bearer token', async () => {

@@ -39,7 +39,7 @@ const closing = (response: Response): Response => {
  *
  * A signed delivery's body is read once from the stream, bounded by `limit` and
  * `bodyTimeoutMs` whatever `Content-Length` says, and verified; the handler gets a new
- * `Request` carrying the verified bytes, so `request.json()`, `.text()` and
+ * `Request` (same method, headers and signal) carrying the verified bytes, so `request.json()`, `.text()` and
  * `.arrayBuffer()` work in it, the `VerifiedWebhook` and `auth`
  * (`{ method: delivery.scheme, principal: undefined, scopes: [] }`). A key request is
  * decided on its headers, its body left unread, and `delivery` is `undefined`. A key
