@@ -13,8 +13,8 @@ export const exampleEnv = { STANDARD_WEBHOOKS_SECRET: SECRET, INSTANCE_API_KEY: 
 
 export const scheme = standardWebhooks({ secret: SECRET });
 
-/** hookguard's default body limit, which the examples keep. */
-export const LIMIT = 1024 * 1024;
+/** hookguard's default body limit, which the examples keep unless WEBHOOK_BODY_LIMIT is set. */
+export const DEFAULT_LIMIT = 1024 * 1024;
 
 export interface Envelope {
   ok: boolean;
@@ -90,8 +90,11 @@ export const chunked = (text: string): ReadableStream<Uint8Array> => {
 
 const ORDER = JSON.stringify({ type: 'order.paid', data: { id: 'ord_1042', amount: 4200 } });
 
-/** Registers the shared cases against the server `base()` returns (set in beforeAll). */
-export const receiverContract = (base: () => string) => {
+/**
+ * Registers the shared cases against the server `base()` returns (set in beforeAll), whose
+ * webhook route refuses bodies over `limit` bytes.
+ */
+export const receiverContract = (base: () => string, limit: number) => {
   const webhooks = () => `${base()}/webhooks`;
   const trigger = () => `${base()}/webhooks/trigger`;
 
@@ -136,14 +139,14 @@ export const receiverContract = (base: () => string) => {
     });
 
     it('refuses a signed body one byte over the limit with 413 payload_too_large', async () => {
-      const body = paddedTo(LIMIT + 1);
+      const body = paddedTo(limit + 1);
       const reply = await post(webhooks(), body, await signed(body));
       expectRefusal(reply, 413, 'payload_too_large');
       expect(reply.headers.get('connection')).toBe('close');
     });
 
     it('accepts a signed body of exactly the limit', async () => {
-      const body = paddedTo(LIMIT);
+      const body = paddedTo(limit);
       const reply = await post(webhooks(), body, await signed(body));
       expect(reply.status, reply.text.slice(0, 500)).toBe(200);
       expect(reply.json.type).toBe('padded');

@@ -7,7 +7,6 @@ import {
   chunked,
   exampleEnv,
   expectRefusal,
-  LIMIT,
   paddedTo,
   post,
   receiverContract,
@@ -16,6 +15,9 @@ import {
 
 const dir = exampleDir('nextjs');
 const next = join(dir, 'node_modules/next/dist/bin/next');
+
+// A small limit, given through the example's WEBHOOK_BODY_LIMIT, read when the server runs.
+const LIMIT = 64 * 1024;
 
 let server: AppServer | undefined;
 
@@ -27,7 +29,7 @@ beforeAll(async () => {
       script: next,
       args: ['start', '-H', '127.0.0.1', '-p', String(port)],
       cwd: dir,
-      env: exampleEnv,
+      env: { ...exampleEnv, WEBHOOK_BODY_LIMIT: String(LIMIT) },
     },
     `http://127.0.0.1:${port}/`,
   );
@@ -43,7 +45,7 @@ const base = () => {
 };
 
 describe('Next.js App Router (next build, next start)', () => {
-  receiverContract(base);
+  receiverContract(base, LIMIT);
 
   it('refuses an over-limit body sent without Content-Length (chunked) with 413', async () => {
     const body = paddedTo(LIMIT + 64 * 1024);

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppServer, build, exampleDir, freePort, serve } from './app-server.ts';
 import {
   chunked,
+  DEFAULT_LIMIT,
   exampleEnv,
-  LIMIT,
   paddedTo,
   post,
   receiverContract,
@@ -40,6 +40,7 @@ const start = async (
         PORT: String(port),
         ORIGIN: origin ? `http://127.0.0.1:${port}` : undefined,
         BODY_SIZE_LIMIT: undefined,
+        WEBHOOK_BODY_LIMIT: undefined,
         ...env,
       },
     },
@@ -56,7 +57,7 @@ beforeAll(async () => {
   // adapter-node's defaults: a 512K body limit, and no ORIGIN.
   servers.defaults = await start('build', {}, false);
   servers.strict = await start('build-strict-csrf', { BODY_SIZE_LIMIT: '2M' });
-}, 240_000);
+}, 300_000);
 
 afterAll(async () => {
   await Promise.all(Object.values(servers).map((server) => server?.stop()));
@@ -72,7 +73,7 @@ const main = base('main');
 const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
 
 describe('SvelteKit with adapter-node (vite build, node build)', () => {
-  receiverContract(main);
+  receiverContract(main, DEFAULT_LIMIT);
 
   describe('CSRF origin check (kit.csrf)', () => {
     it.each(FORM_TYPES)(
@@ -128,7 +129,7 @@ describe('SvelteKit with adapter-node (vite build, node build)', () => {
     it('an over-limit body without Content-Length (chunked) is cut off by a reset, not answered 413', async () => {
       // hookguard stops at the limit and cancels request.body; adapter-node's stream cancel
       // destroys the socket, so the client sees a reset where Next.js sends the 413.
-      const over = paddedTo(LIMIT + 64 * 1024);
+      const over = paddedTo(DEFAULT_LIMIT + 64 * 1024);
       await expect(post(`${main()}/webhooks`, chunked(over), await signed(over))).rejects.toThrow(
         'fetch failed',
       );
@@ -138,7 +139,7 @@ describe('SvelteKit with adapter-node (vite build, node build)', () => {
     });
 
     it('with the default 512K, a body over both limits still gets 413 from hookguard (Content-Length)', async () => {
-      const over = paddedTo(LIMIT + 1);
+      const over = paddedTo(DEFAULT_LIMIT + 1);
       const reply = await post(`${base('defaults')()}/webhooks`, over, await signed(over));
       expect(reply.status, reply.text).toBe(413);
       expect(reply.json.error?.code).toBe('payload_too_large');
