@@ -37,8 +37,16 @@ const probe = async (scheme: WebhookScheme): Promise<Anatomy> => {
   const [first, second] = PROBE_IDS;
   const sign = (body: string, id: string = first, timestamp = PROBE_TIME) =>
     scheme.sign({ body, id, timestamp });
-  const [base, ...others] = await Promise.all(PROBE_BODIES.map((body) => sign(body)));
-  if (!base) throw new Error('unreachable');
+  const [again, base, ...others] = await Promise.all(
+    [PROBE_BODIES[0] as string, ...PROBE_BODIES].map((body) => sign(body)),
+  );
+  if (!base || !again) throw new Error('unreachable');
+  // Re-signing is how a tampering is told from a change the sender would sign the same way.
+  if (Object.keys({ ...base, ...again }).some((name) => base[name] !== again[name])) {
+    throw new TypeError(
+      `${scheme.name}: sign() returns different headers for the same body, id and timestamp. The arbitraries need it to be deterministic, as every hookguard scheme is: take the id and timestamp it is given.`,
+    );
+  }
 
   const signatures = new Map<string, number[]>();
   for (const [name, value] of Object.entries(base)) {

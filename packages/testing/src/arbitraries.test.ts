@@ -214,6 +214,19 @@ describe('the arbitraries', () => {
     await expect(pending).rejects.toThrow(/sign\(\) needs a secret/);
   });
 
+  it('refuse a scheme whose sign() ignores the id it is given, or the body', async () => {
+    const scheme = standardWebhooks({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
+    const freshIds: WebhookScheme = {
+      ...scheme,
+      sign: ({ body, timestamp }) => scheme.sign({ body, timestamp }),
+    };
+    const [ignoresId] = fc.sample(tamperedDelivery(freshIds), 1);
+    await expect(ignoresId).rejects.toThrow(/sign\(\) returns different headers for the same body/);
+    const constant: WebhookScheme = { ...scheme, sign: async () => ({ 'x-signature': 'abc' }) };
+    const [ignoresBody] = fc.sample(signedDelivery(constant), 1);
+    await expect(ignoresBody).rejects.toThrow(/signs no body/);
+  });
+
   it('sign at the clock they are given', async () => {
     const scheme = standardWebhooks({ secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' });
     const now = () => 1_700_000_000_000;
