@@ -13,6 +13,13 @@ type Values<O extends Options> = { help?: boolean } & {
       : string;
 };
 
+/**
+ * A word from the command line, fit to echo in an error: only when it is spelled like an
+ * option or a command. Anything else may be a secret typed in the wrong place.
+ */
+export const shown = (word: string, otherwise: string): string =>
+  /^-{0,2}[a-z][a-z-]{0,15}$/.test(word) ? word : `(${otherwise})`;
+
 /** `--help`/`-h`, accepted by every command. */
 const HELP = { help: { type: 'boolean', short: 'h' } } as const;
 
@@ -35,8 +42,8 @@ export const parse = <O extends Options>(
   } catch (error) {
     const { code, message } = error as { code?: string; message: string };
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      const option = /'([^']*)'/.exec(message)?.[1] ?? '';
-      throw new UsageError(`unknown option ${option.split('=')[0]}`, command);
+      const option = (/'([^']*)'/.exec(message)?.[1] ?? '').split('=')[0] ?? '';
+      throw new UsageError(`unknown option ${shown(option, 'that starts with -')}`, command);
     }
     if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
       const option = /--[\w-]+/.exec(message)?.[0] ?? 'an option';

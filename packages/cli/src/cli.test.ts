@@ -370,7 +370,7 @@ describe('the bin itself', () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stdout).toBe('');
     expect(unknown.stderr).toContain(
-      'hookguard: unknown command "frobnicate"\nRun \'hookguard --help\' for usage.',
+      "hookguard: unknown command frobnicate\nRun 'hookguard --help' for usage.",
     );
     const help = await hookguard(['--help']);
     expect(help.code).toBe(0);

@@ -75,6 +75,11 @@ const missing = ({ name, capture }: DiagnoseInput): Finding[] => {
   return found;
 };
 
+// Mirrors how core tells two joined copies from one value: a Standard Webhooks signature
+// list may hold ", " right after a bare version ("v1, v1,abc="), never after a signature.
+const joined = (header: string, value: string) =>
+  header.endsWith('-signature') ? /,[^ ]*, /.test(value) : value.includes(', ');
+
 const malformed = ({ name, capture }: DiagnoseInput): Finding[] => {
   const signed =
     name === 'codaiq'
@@ -97,7 +102,7 @@ const malformed = ({ name, capture }: DiagnoseInput): Finding[] => {
           `${header} appears ${value.length} times in the capture. A signed header must be sent exactly once: a receiver cannot tell which copy the sender meant, so it refuses them all. Look for a proxy or sender code that adds the header a second time.`,
         ],
       });
-    } else if (value?.includes(', ') && !header.endsWith('signature')) {
+    } else if (value !== undefined && joined(header, value)) {
       found.push({
         kind: 'duplicate header',
         lines: [

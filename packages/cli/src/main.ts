@@ -1,4 +1,4 @@
-import { parse } from './args.js';
+import { parse, shown } from './args.js';
 import { type Command, EXIT } from './command.js';
 import { secret } from './commands/secret.js';
 import { send } from './commands/send.js';
@@ -30,12 +30,16 @@ const dispatch = async (argv: string[], io: Io): Promise<number> => {
     throw new UsageError(positionals.length ? 'options go after the command' : 'no command given');
   }
   if (first === 'help') {
-    const topic = COMMANDS.find(({ name }) => name === rest[0]);
+    const [name] = rest;
+    const topic = COMMANDS.find((command) => command.name === name);
+    if (name !== undefined && !topic) {
+      throw new UsageError(`no help for ${shown(name, 'that word')}: not a command`);
+    }
     io.out(topic?.usage ?? usage);
-    return rest.length === 0 || topic ? EXIT.ok : EXIT.usage;
+    return EXIT.ok;
   }
   const command = COMMANDS.find(({ name }) => name === first);
-  if (!command) throw new UsageError(`unknown command ${JSON.stringify(first.slice(0, 40))}`);
+  if (!command) throw new UsageError(`unknown command ${shown(first, 'the first word')}`);
   try {
     return await command.run(rest, io);
   } catch (error) {

@@ -239,6 +239,29 @@ describe.each(cases)('hookguard verify, $name', (c) => {
     expect(stdout).toContain(`${c.header} appears 2 times`);
   });
 
+  it('says when two copies of a signed header were joined into one line', async () => {
+    const headers = await signAt(scheme, COMPACT, NOW * 1000);
+    const signature = headers[c.header] ?? '';
+    const lines = Object.entries({ ...headers, [c.header]: `${signature}, ${signature}` });
+    const headerFile = await tempFile('joined.txt', lines.map(([n, v]) => `${n}: ${v}`).join('\n'));
+    const { code, stdout } = await run([
+      'verify',
+      '--scheme',
+      c.name,
+      '--secret',
+      c.secret,
+      '--headers',
+      headerFile,
+      '--body',
+      await tempFile('b.json', COMPACT),
+      '--now',
+      String(NOW),
+    ]);
+    expect(code).toBe(1);
+    expect(stdout).toContain('refused: malformed_header');
+    expect(stdout).toContain(`${c.header} holds ', ': two copies of the header were joined`);
+  });
+
   it('says the signature is valid but the body is not JSON', async () => {
     const capture = await deliver(
       await signAt(scheme, 'type=order.paid', NOW * 1000),
