@@ -2,8 +2,10 @@ import { standardWebhooks, type WebhookScheme, WebhookVerificationError } from '
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  type DeliveryOptions,
   signedDelivery,
   staleDelivery,
+  type TamperedDelivery,
   type Tampering,
   tamperedDelivery,
   tamperings,
@@ -19,6 +21,47 @@ const refusal = async (promise: Promise<unknown>) => {
   );
   expect(error, 'the delivery was accepted').toBeInstanceOf(WebhookVerificationError);
   return error as WebhookVerificationError;
+};
+
+const differences = (a: Uint8Array, b: Uint8Array) =>
+  Array.from({ length: Math.max(a.length, b.length) }, (_, i) => i).filter((i) => a[i] !== b[i]);
+
+/** Rebuilds the delivery before it was tampered with and checks exactly the named change was made. */
+const expectOneChange = async (
+  scheme: WebhookScheme,
+  options: DeliveryOptions<unknown> | undefined,
+  delivery: TamperedDelivery<unknown>,
+) => {
+  const encode = options?.encode ?? ((payload: unknown) => JSON.stringify(payload));
+  const encoded = encode(delivery.payload, { timestamp: delivery.timestamp });
+  const body = typeof encoded === 'string' ? new TextEncoder().encode(encoded) : encoded;
+  const { body: sent, tampering } = delivery;
+  if (tampering === 'flipped-body-byte') {
+    expect(sent.length).toBe(body.length);
+    expect(differences(sent, body)).toHaveLength(1);
+  } else if (tampering === 'appended-body-byte') {
+    expect(sent.subarray(0, body.length)).toEqual(body);
+    expect(sent.length).toBe(body.length + 1);
+  } else if (tampering === 'removed-body-byte') {
+    const at = differences(sent, body)[0] ?? 0;
+    expect(sent.length).toBe(body.length - 1);
+    expect(new Uint8Array([...sent.subarray(0, at), body[at] ?? -1, ...sent.subarray(at)])).toEqual(
+      body,
+    );
+  } else {
+    expect(sent).toEqual(body);
+  }
+  if (tampering === 'changed-id') return;
+  // Everything but the signature is as the sender signed it; for body tamperings, all of it.
+  const signed = await scheme.sign({
+    body,
+    timestamp: delivery.timestamp,
+    ...(delivery.id !== undefined && { id: delivery.id }),
+  });
+  const changed = Object.keys(signed).filter((name) => signed[name] !== delivery.headers[name]);
+  if (tampering.endsWith('body-byte')) expect(changed).toEqual([]);
+  else expect(changed.length).toBeGreaterThan(0);
+  for (const name of changed) expect(name).toMatch(/signature|hmac/);
 };
 
 describe.each(schemeCases)('$name', ({ make, options, signsTime, signsId }) => {
@@ -64,6 +107,7 @@ describe.each(schemeCases)('$name', ({ make, options, signsTime, signsId }) => {
           const error = await refusal(scheme.verify(delivery));
           expect(error.code).toBe(delivery.expected.code);
           expect(error.status).toBe(delivery.expected.status);
+          await expectOneChange(scheme, options, delivery);
         }),
         { numRuns: RUNS },
       );
