@@ -207,6 +207,22 @@ describe('bad input: a clear message, exit 2, never a stack trace', () => {
       'takes a whsk_ signing key or a whpk_ public key',
     ],
     [
+      'a header value outside Latin-1',
+      async () => [
+        'send',
+        'http://127.0.0.1:9/',
+        '--scheme',
+        'codaiq',
+        '--secret',
+        'x',
+        '--data',
+        '{}',
+        '--header',
+        'X-Note: €',
+      ],
+      'a header cannot be sent',
+    ],
+    [
       'a capture with no request line',
       async () => [
         'verify',

@@ -1,7 +1,7 @@
 import { dataSource, headerOption, parse, positionals, wholeNumber } from '../args.js';
 import { readBody } from '../body.js';
 import { type Command, EXIT } from '../command.js';
-import { UsageError } from '../io.js';
+import { InputError, UsageError } from '../io.js';
 import { makeScheme, SCHEMES, schemeName, secretsFrom, signBody } from '../scheme.js';
 
 const usage = `Usage: hookguard send <url> --scheme <name> --secret <secret> --data <body> [options]
@@ -94,6 +94,19 @@ const summary = (outcomes: Outcome[]): string[] => {
   ];
 };
 
+/** The signature headers, then `--header`s over them; a value HTTP cannot carry is bad input. */
+const requestHeaders = (signed: Record<string, string>, extra: [string, string][]) => {
+  try {
+    const headers = new Headers({ 'content-type': 'application/json', ...signed });
+    for (const [header, value] of extra) headers.set(header, value);
+    return headers;
+  } catch (error) {
+    throw new InputError(
+      `a header cannot be sent: ${(error as Error).message} (header values are Latin-1 bytes)`,
+    );
+  }
+};
+
 const checkUrl = (value: string | undefined): string => {
   if (value === undefined) throw new UsageError('the URL to send to is required', 'send');
   let url: URL;
@@ -150,8 +163,7 @@ export const send: Command = {
       sent[index] = (sent[index] as number) ^ 0x01;
       io.out(`tampered: flipped the low bit of byte ${index} of ${body.byteLength} after signing`);
     }
-    const headers = new Headers({ 'content-type': 'application/json', ...signed });
-    for (const [header, value] of extra) headers.set(header, value);
+    const headers = requestHeaders(signed, extra);
 
     const outcomes: Outcome[] = [];
     for (let i = 1; i <= repeat; i++) {
