@@ -211,8 +211,10 @@ describe('the properties can fail', () => {
     );
     expect(result.failed).toBe(true);
     const report = (await fc.asyncDefaultReportMessage(result)) ?? '';
-    expect(report).toContain('"tampering":"flipped-body-byte"');
+    expect(report).toContain('Promise.resolve({"tampering":"flipped-body-byte"');
     expect(report).toContain('"change":"byte 0: 0x7b -> ');
+    // Shrunk to the empty object with its first byte flipped by the smallest mask, shown as text.
+    expect(report).toContain('"body":"z}"');
   });
 
   it('when the receiver accepts any time', async () => {

@@ -1,12 +1,12 @@
 import type { WebhookScheme } from '@hookguard/core';
-import type { Arbitrary } from 'fast-check';
+import * as fc from 'fast-check';
 import { anatomyOf } from './anatomy.js';
 import type { Delivery, DeliveryOptions } from './delivery.js';
 import { jsonObject } from './json-object.js';
 
 /** The options with their defaults filled in. */
 export interface Settings<Payload> {
-  payload: Arbitrary<Payload>;
+  payload: fc.Arbitrary<Payload>;
   encode: (payload: Payload, signing: { timestamp: number }) => Uint8Array<ArrayBuffer>;
   contentType: string;
   now: () => number;
@@ -32,7 +32,7 @@ export const settingsOf = <Payload>(
   if (typeof encode !== 'function') throw new TypeError('encode must be a function.');
   if (typeof now !== 'function') throw new TypeError('now must be a function returning ms.');
   return {
-    payload: options.payload ?? (jsonObject() as unknown as Arbitrary<Payload>),
+    payload: options.payload ?? (jsonObject() as unknown as fc.Arbitrary<Payload>),
     encode: (payload, signing) => {
       const body = encode(payload, signing);
       if (typeof body === 'string') return encoder.encode(body);
@@ -76,4 +76,32 @@ export const deliver = async <Payload>(
 export const settled = <T>(promise: Promise<T>): Promise<T> => {
   promise.catch(() => {});
   return promise;
+};
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+const readable = (body: Uint8Array): string | Uint8Array => {
+  try {
+    return strictUtf8.decode(body);
+  } catch {
+    return body;
+  }
+};
+
+const LABELS = ['tampering', 'change', 'stale', 'beyondToleranceMs', 'expected'];
+
+/**
+ * In fast-check's counterexamples, shows what was done to the delivery first and the body as
+ * text when it is UTF-8, rather than as a list of byte values; the property still gets bytes.
+ */
+export const printable = <T extends Delivery<unknown>>(delivery: T): T => {
+  const labels = Object.fromEntries(
+    LABELS.filter((key) => key in delivery).map((key) => [
+      key,
+      (delivery as unknown as Record<string, unknown>)[key],
+    ]),
+  );
+  return Object.defineProperty(delivery, fc.toStringMethod, {
+    value: () => fc.stringify({ ...labels, ...delivery, body: readable(delivery.body) }),
+  });
 };

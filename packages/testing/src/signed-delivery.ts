@@ -1,7 +1,7 @@
 import type { WebhookScheme } from '@hookguard/core';
 import type { Arbitrary } from 'fast-check';
 import type { Delivery, DeliveryOptions } from './delivery.js';
-import { deliver, settingsOf, settled } from './settings.js';
+import { deliver, printable, settingsOf, settled } from './settings.js';
 
 /**
  * Deliveries signed by `scheme.sign()` at `now()`, each of which the receiver must accept.
@@ -33,6 +33,6 @@ export function signedDelivery<Payload = Record<string, unknown>>(
 ): Arbitrary<Promise<Delivery<Payload>>> {
   const settings = settingsOf('signedDelivery', scheme, options);
   return settings.payload.map((payload) =>
-    settled(deliver(scheme, settings, payload, settings.now())),
+    settled(deliver(scheme, settings, payload, settings.now()).then(printable)),
   );
 }

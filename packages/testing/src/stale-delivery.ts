@@ -3,7 +3,7 @@ import * as fc from 'fast-check';
 import { anatomyOf } from './anatomy.js';
 import type { Delivery, DeliveryOptions } from './delivery.js';
 import type { ExpectedRefusal } from './expected-refusal.js';
-import { deliver, type Settings, settingsOf, settled } from './settings.js';
+import { deliver, printable, type Settings, settingsOf, settled } from './settings.js';
 
 /**
  * A delivery correctly signed at a time outside the receiver's window.
@@ -95,10 +95,11 @@ export function staleDelivery<Payload = Record<string, unknown>>(
           const now = settings.now();
           const skew = tolerance + beyondToleranceMs;
           // A window wider than the clock reaches back: only the future is outside it.
-          const stale = direction === 'past' && now - skew >= 0 ? 'past' : 'future';
+          const stale: StaleDelivery['stale'] =
+            direction === 'past' && now - skew >= 0 ? 'past' : 'future';
           const timestamp = stale === 'past' ? now - skew : now + skew;
           const delivery = await deliver(scheme, settings, payload, timestamp);
-          return { ...delivery, stale, beyondToleranceMs, expected };
+          return printable({ ...delivery, stale, beyondToleranceMs, expected });
         })(),
       ),
     );

@@ -3,7 +3,7 @@ import * as fc from 'fast-check';
 import { type Anatomy, anatomyOf } from './anatomy.js';
 import type { Delivery, DeliveryOptions } from './delivery.js';
 import type { ExpectedRefusal } from './expected-refusal.js';
-import { deliver, type Settings, settingsOf, settled } from './settings.js';
+import { deliver, printable, type Settings, settingsOf, settled } from './settings.js';
 
 /**
  * The one change an attacker made to a signed delivery.
@@ -401,7 +401,7 @@ export function tamperedDelivery<Payload = Record<string, unknown>>(
         for (let k = 0; k < kinds.length; k++) {
           const tampering = kinds[(first + k) % kinds.length] as Tampering;
           const change = await tamper[tampering](context);
-          if (change) return { ...original, ...change, expected };
+          if (change) return printable({ ...original, ...change, expected });
         }
         throw new TypeError(
           `tamperedDelivery(): none of ${kinds.join(', ')} applies to the ${scheme.name} scheme (changed-id needs a scheme that signs its id).`,
