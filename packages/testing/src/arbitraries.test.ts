@@ -61,7 +61,15 @@ const expectOneChange = async (
   const changed = Object.keys(signed).filter((name) => signed[name] !== delivery.headers[name]);
   if (tampering.endsWith('body-byte')) expect(changed).toEqual([]);
   else expect(changed.length).toBeGreaterThan(0);
-  for (const name of changed) expect(name).toMatch(/signature|hmac/);
+  for (const name of changed) {
+    expect(name).toMatch(/signature|hmac/);
+    // Same shape: only signature characters differ, one per signature listed when changed.
+    const [was, is] = [signed[name] ?? '', delivery.headers[name] ?? ''];
+    expect(is.length).toBe(was.length);
+    const differing = [...is].filter((char, i) => char !== was[i]).length;
+    const signatures = name === 'webhook-signature' ? was.split(' ').length : 1;
+    if (tampering === 'changed-signature-character') expect(differing).toBe(signatures);
+  }
 };
 
 describe.each(schemeCases)('$name', ({ make, options, signsTime, signsId }) => {

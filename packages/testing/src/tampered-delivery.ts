@@ -104,7 +104,9 @@ const SIGNATURE_CHAR = /[A-Za-z0-9+/_-]/;
 interface Segment {
   alphabet: string;
   /** Positions in the header value, inside this segment, that depend on the body. */
-  positions: number[];
+  varying: number[];
+  /** Those of them whose change changes the signature's bytes for every decoder. */
+  changeable: number[];
 }
 
 /** The runs of signature characters holding body-dependent positions: one per signature listed. */
@@ -128,7 +130,11 @@ const segmentsOf = (value: string, varying: readonly number[]): Segment[] => {
         alphabet === HEX || alphabet === UPPER_HEX
           ? positions
           : positions.filter((p) => p !== i - 1);
-      segments.push({ alphabet, positions: usable.length > 0 ? usable : positions });
+      segments.push({
+        alphabet,
+        varying: positions,
+        changeable: usable.length > 0 ? usable : positions,
+      });
     }
     start = i + 1;
   }
@@ -254,8 +260,8 @@ const tamper: {
       let value = headers[name] ?? '';
       // One character in each listed signature: a header listing two (v1 and v1a) still
       // verifies with one intact.
-      for (const { alphabet, positions } of segmentsOf(value, varying)) {
-        const position = positions[draw.at % positions.length] as number;
+      for (const { alphabet, changeable } of segmentsOf(value, varying)) {
+        const position = changeable[draw.at % changeable.length] as number;
         const current = value[position] as string;
         const replacement = other(alphabet, current, draw.mask);
         value = replaceAt(value, position, replacement);
@@ -280,10 +286,14 @@ const tamper: {
     let k = 0;
     for (const [name, varying] of anatomy.signatures) {
       let value = original.headers[name] ?? '';
-      for (const { alphabet } of segmentsOf(value, varying)) {
-        for (const position of varying) {
+      for (const segment of segmentsOf(value, varying)) {
+        for (const position of segment.varying) {
           const noise = draw.noise[k++ % draw.noise.length] as number;
-          value = replaceAt(value, position, alphabet[noise % alphabet.length] as string);
+          value = replaceAt(
+            value,
+            position,
+            segment.alphabet[noise % segment.alphabet.length] as string,
+          );
         }
       }
       forged[name] = value;
