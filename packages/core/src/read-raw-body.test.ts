@@ -140,6 +140,80 @@ describe('readRawBody(IncomingMessage)', () => {
     expect((outcome.error as Error).message).toContain('50 ms');
   });
 
+  // Whole bodies already parsed (`complete`) are taken in one read; the stream still ends.
+  const whenComplete = (req: IncomingMessage) =>
+    new Promise<IncomingMessage>((resolve) => {
+      const poll = () => (req.complete ? resolve(req) : setTimeout(poll, 2));
+      poll();
+    });
+
+  it('takes a body already buffered whole, exactly, and the request still ends', async () => {
+    const ended: boolean[] = [];
+    const { port, outcomes } = await listen(async (req) => {
+      const bytes = await readRawBody(await whenComplete(req));
+      await new Promise((resolve) => setImmediate(resolve));
+      ended.push(req.readableEnded);
+      return bytes;
+    });
+    const chunks = [bytes(3, 1), Uint8Array.of(0xff, 0x00), bytes(5000, 2)];
+    expect(await send(port, chunks, { 'content-length': 5005 })).toBe(200);
+    expect(await send(port, chunks)).toBe(200); // chunked
+    expect(await send(port, [])).toBe(200);
+    const [declared, chunked, empty] = await Promise.all(outcomes);
+    const whole = Buffer.concat(chunks);
+    expect(Buffer.compare(declared?.bytes ?? whole.subarray(1), whole)).toBe(0);
+    expect(Buffer.compare(chunked?.bytes ?? whole.subarray(1), whole)).toBe(0);
+    expect(empty?.bytes?.byteLength).toBe(0);
+    expect(ended).toEqual([true, true, true]);
+  });
+
+  it('refuses a body buffered whole past the limit, and one read already', async () => {
+    const { port, outcomes } = await listen(async (req) => {
+      await whenComplete(req);
+      if (req.url === '/read') req.read(); // something took the buffered bytes first
+      return readRawBody(req, req.url === '/read' ? {} : { limit: 99 });
+    });
+    expect(await send(port, [bytes(60), bytes(40)])).toBe(413);
+    const reread = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest({ port, host: '127.0.0.1', method: 'POST', path: '/read' }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(bytes(10));
+    });
+    expect(reread).toBe(200);
+    const [over, read] = await Promise.all(outcomes);
+    expect(over?.code).toBe('payload_too_large');
+    expect(read?.code).toBe('raw_body_unavailable');
+  });
+
+  it('returns the exact bytes of a declared body arriving in pieces', async () => {
+    const { port, outcomes } = await listen((req) => readRawBody(req, { limit: 200_000 }));
+    const pieces = [bytes(1, 7), bytes(65_536, 8), Uint8Array.of(0, 0xff), bytes(100_000, 9)];
+    const size = pieces.reduce((total, piece) => total + piece.byteLength, 0);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        { port, host: '127.0.0.1', method: 'POST', headers: { 'content-length': size } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      const next = (i: number) => {
+        if (i === pieces.length) return void req.end();
+        req.write(pieces[i]);
+        setTimeout(() => next(i + 1), 5); // separate packets: the reader sees several chunks
+      };
+      next(0);
+    });
+    expect(status).toBe(200);
+    const bytesRead = (await outcomes[0])?.bytes ?? new Uint8Array(0);
+    expect(Buffer.compare(bytesRead, Buffer.concat(pieces))).toBe(0);
+    expect(bytesRead.byteLength).toBe(size);
+  });
+
   it('checks timeoutMs', async () => {
     const { port, outcomes } = await listen((req) => readRawBody(req, { timeoutMs: -1 }));
     await send(port, [bytes(1)]);

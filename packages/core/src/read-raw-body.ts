@@ -14,6 +14,12 @@ import { concat } from './lib/bytes.js';
 export interface NodeRequestLike {
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
   readonly readableEnded?: boolean;
+  /** Node's `IncomingMessage`: the parser has seen the whole message, so every body byte is buffered. */
+  readonly complete?: boolean;
+  readonly readableFlowing?: boolean | null;
+  readonly readableLength?: number;
+  readonly readableDidRead?: boolean;
+  read?(): Uint8Array | string | null;
   on(event: 'data', listener: (chunk: Uint8Array | string) => void): unknown;
   on(event: 'end' | 'close', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
@@ -105,11 +111,15 @@ const checkTimeout = (timeoutMs: number | undefined): number => {
   return value;
 };
 
-// Refuses before reading anything when the client already declares too many bytes.
-const checkDeclaredLength = (declared: unknown, limit: number): void => {
-  if (typeof declared === 'string' && /^\d+$/.test(declared) && Number(declared) > limit) {
-    throw tooLarge(limit);
-  }
+const DIGITS = /^\d+$/;
+
+// Refuses before reading anything when the client already declares too many bytes; else
+// the declared length (within the limit), or undefined.
+const checkDeclaredLength = (declared: unknown, limit: number): number | undefined => {
+  if (typeof declared !== 'string' || !DIGITS.test(declared)) return undefined;
+  const length = Number(declared);
+  if (length > limit) throw tooLarge(limit);
+  return length;
 };
 
 const isFetchRequest = (source: Request | NodeRequestLike): source is Request =>
@@ -143,9 +153,23 @@ export async function readRawBody(
     checkDeclaredLength(source.headers.get('content-length') ?? undefined, limit);
     return readFetch(source, limit, timeoutMs);
   }
-  checkDeclaredLength(source.headers['content-length'], limit);
-  return readNode(source, limit, timeoutMs);
+  const declared = checkDeclaredLength(source.headers['content-length'], limit);
+  return buffered(source, limit) ?? readNode(source, limit, timeoutMs, declared);
 }
+
+// A small delivery usually comes in the packet with its headers: by the time anyone reads,
+// Node's parser has buffered all of it (`complete`). Taking it with one read() spares the
+// listeners, the timer and a turn of flowing mode; 'end' still follows.
+const buffered = (request: NodeRequestLike, limit: number): Uint8Array | undefined => {
+  if (!request.complete || request.readableFlowing || typeof request.read !== 'function') {
+    return undefined;
+  }
+  if (request.readableEnded || request.readableDidRead) throw unavailable();
+  if ((request.readableLength ?? 0) > limit) throw tooLarge(limit);
+  const chunk = request.read();
+  if (typeof chunk === 'string') throw unavailable(); // decoded: the exact bytes are lost
+  return chunk ?? new Uint8Array(0);
+};
 
 const readFetch = async (
   request: Request,
@@ -189,12 +213,16 @@ const readNode = (
   request: NodeRequestLike,
   limit: number,
   timeoutMs: number,
+  declared: number | undefined,
 ): Promise<Uint8Array> =>
   new Promise((resolve, reject) => {
     if (request.readableEnded) {
       reject(unavailable());
       return;
     }
+    // With a declared length the bytes go straight into one buffer of that size: no list
+    // of chunks held until the end, then copied into a second buffer as large.
+    let whole = declared ? new Uint8Array(declared) : undefined;
     const chunks: Uint8Array[] = [];
     let size = 0;
     const timer = setTimeout(() => {
@@ -209,18 +237,24 @@ const readNode = (
       request.removeListener('error', onError);
       request.removeListener('close', onClose);
       if (error) reject(error);
-      else resolve(concat(chunks));
+      else resolve(whole ? whole.subarray(0, size) : concat(chunks));
     };
     const onData = (chunk: Uint8Array | string) => {
       // A decoded string has lost the exact bytes; verifying it would be a guess.
       if (typeof chunk === 'string') return settle(unavailable());
-      size += chunk.byteLength;
-      if (size > limit) {
+      if (size + chunk.byteLength > limit) {
         // Stop pulling from the socket; the caller answers 413 and closes.
         request.pause();
         return settle(tooLarge(limit));
       }
-      chunks.push(chunk);
+      if (whole && size + chunk.byteLength > whole.byteLength) {
+        // More than declared (not from Node's parser, which frames by it): collect instead.
+        chunks.push(whole.subarray(0, size));
+        whole = undefined;
+      }
+      if (whole) whole.set(chunk, size);
+      else chunks.push(chunk);
+      size += chunk.byteLength;
     };
     const onEnd = () => settle();
     const onError = (error: Error) => settle(incomplete(error));
