@@ -164,6 +164,7 @@ describe('verifyWebhook options and errors', () => {
           json: await c.req.json(),
           bytes: new Uint8Array(await c.req.arrayBuffer()).byteLength,
           raw: new TextDecoder().decode(c.get('webhook').rawBody),
+          rawRequest: await c.req.raw.text(),
           id: c.req.header('webhook-id'),
         }),
       );
@@ -177,6 +178,7 @@ describe('verifyWebhook options and errors', () => {
       json: JSON.parse(body),
       bytes: Buffer.byteLength(body),
       raw: body,
+      rawRequest: body,
       id: 'msg_raw',
     });
   });

@@ -4,6 +4,7 @@ import {
   type Authenticated,
   duplicate,
   type Guard,
+  type HeadersLike,
   leavesBodyUnread,
   type ReplayClaim,
   redactQuery,
@@ -12,7 +13,7 @@ import {
   WebhookVerificationError,
 } from '@hookguard/core';
 import type { Context, MiddlewareHandler } from 'hono';
-import { readBody } from './read-body.js';
+import { bodyUnread, nodeIncoming, readBody } from './read-body.js';
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
 /**
@@ -73,12 +74,12 @@ export function verifyWebhook<Payload = unknown>(
     options,
   );
 
-  const refuse = (error: unknown, c: Context, bodyUnread: boolean) => {
+  const refuse = (error: unknown, c: Context, headers: HeadersLike, bodyUnread: boolean) => {
     if (!(error instanceof WebhookVerificationError)) throw error;
     // A refusal onError builds with c.text() or c.json() closes the connection too.
     if (bodyUnread || leavesBodyUnread(error)) c.header('connection', 'close');
     if (onError) return onError(error, c);
-    const answer = refusal(error, requestId(c.req.raw.headers));
+    const answer = refusal(error, requestId(headers));
     return respond(
       bodyUnread ? { ...answer, headers: { ...answer.headers, connection: 'close' } } : answer,
     );
@@ -89,31 +90,40 @@ export function verifyWebhook<Payload = unknown>(
     const url = redactQuery(raw.url, redacted);
     // A key in the query string must not reach later middleware, handlers and loggers.
     if (url !== raw.url) c.req.raw = new Request(url, raw);
+    const incoming = nodeIncoming(c);
+    const headers = incoming?.headers ?? raw.headers;
     let admission: Admission;
     try {
       // Decided on the headers alone: a key request or an unsigned upload is never read.
-      admission = await admit({ headers: raw.headers, url: raw.url });
+      admission = await admit({ headers, url: raw.url });
     } catch (error) {
-      return refuse(error, c, raw.body !== null && !raw.bodyUsed);
+      return refuse(error, c, headers, bodyUnread(c, incoming));
     }
     if (admission.auth) {
       c.set('auth', admission.auth);
       return next();
     }
+    const { scheme, guard } = admission;
     let delivery: VerifiedWebhook;
     let claim: ReplayClaim | undefined;
+    let signal: AbortSignal | undefined;
     try {
-      const body = await readBody(c.req, limit, bodyTimeoutMs);
-      delivery = await admission.scheme.verify({ headers: raw.headers, body, url: raw.url });
-      claim = await admission.guard?.claim(delivery);
+      const body = await readBody(c.req, incoming, limit, bodyTimeoutMs);
+      delivery = await scheme.verify({ headers, body, url: raw.url });
+      if (guard) {
+        // Taken before the store answers, so it aborts if the client leaves meanwhile; on
+        // @hono/node-server only now, after the body is read, since it builds c.req.raw.
+        signal = raw.signal;
+        claim = await guard.claim(delivery);
+      }
     } catch (error) {
-      return refuse(error, c, false);
+      return refuse(error, c, headers, false);
     }
     if (claim?.duplicate) return respond(duplicate);
     c.set('webhook', delivery as VerifiedWebhook<Payload>);
     c.set('auth', { method: delivery.scheme, principal: undefined, scopes: [] });
     if (!claim) return next();
-    if (raw.signal.aborted) {
+    if (signal?.aborted) {
       // The client left while the store answered: release, and run no handler for nobody.
       await claim.settle(undefined);
       return new Response(null, { status: 499 });
