@@ -11,6 +11,7 @@ import {
 } from '@hookguard/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { rawBodyOf } from './capture-raw-body.js';
+import { asValue, Refused } from './refused.js';
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
 /**
@@ -58,7 +59,9 @@ export function verifyWebhook<Payload = unknown>(
     // Body bytes still to come were never read; closing spares the server draining them.
     if (leavesBodyUnread(error) || !req.complete) res.setHeader('connection', 'close');
     try {
-      await onError(error, req, res, next);
+      const answered = onError(error, req, res, next) as unknown;
+      // The default answer is synchronous: awaiting it would cost a microtask turn.
+      if (answered instanceof Promise) await answered;
     } catch (failure) {
       next(failure);
     }
@@ -85,13 +88,18 @@ export function verifyWebhook<Payload = unknown>(
         req.auth = auth;
         return next();
       }
-      delivery = await scheme.verify({
-        headers: req.headers,
-        body: await rawBodyOf(req, limit, bodyTimeoutMs),
-        // For schemes that sign the URL (Twilio); `req.protocol` honours `trust proxy`.
-        url: `${req.protocol}://${req.get('host')}${originalUrl}`,
-      });
-      claim = await replay?.claim(delivery);
+      const verified = await scheme
+        .verify({
+          headers: req.headers,
+          body: await rawBodyOf(req, limit, bodyTimeoutMs),
+          // For schemes that sign the URL (Twilio); `req.protocol` honours `trust proxy`.
+          url: `${req.protocol}://${req.get('host')}${originalUrl}`,
+        })
+        .catch(asValue);
+      if (verified instanceof Refused) return refuse(verified.error, req, res, next);
+      delivery = verified;
+      // No `await` without a guard: it would cost a turn of the microtask queue for nothing.
+      if (replay) claim = await replay.claim(delivery);
     } catch (error) {
       return refuse(error, req, res, next);
     }

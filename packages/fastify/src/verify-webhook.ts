@@ -13,6 +13,7 @@ import {
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
 import type {} from './fastify-request.js'; // request.webhook's and request.auth's types
+import { asValue, Refused } from './refused.js';
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
 const EMPTY = new Uint8Array(0);
@@ -33,7 +34,7 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
     if (!(error instanceof WebhookVerificationError)) throw error;
     // Body bytes still to come were never read; closing spares the server draining them.
     if (leavesBodyUnread(error) || !request.raw.complete) reply.header('connection', 'close');
-    await onError?.(error, request, reply);
+    if (onError) await onError(error, request, reply);
     if (!reply.sent) {
       const { status, headers, body } = refusal(error, requestId(request.headers));
       reply.code(status).headers(headers).send(body);
@@ -89,13 +90,17 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
         return;
       }
       if (!(body instanceof Uint8Array)) throw unavailable();
-      const delivery = await admission.scheme.verify({
-        headers: request.headers,
-        body,
-        // For schemes that sign the URL (Twilio); `protocol` honours `trustProxy`.
-        url: `${request.protocol}://${request.headers.host}${url}`,
-      });
-      const claim = await admission.guard?.claim(delivery);
+      const delivery = await admission.scheme
+        .verify({
+          headers: request.headers,
+          body,
+          // For schemes that sign the URL (Twilio); `protocol` honours `trustProxy`.
+          url: `${request.protocol}://${request.headers.host}${url}`,
+        })
+        .catch(asValue);
+      if (delivery instanceof Refused) return refuse(delivery.error, request, reply);
+      // No `await` without a guard: it would cost a turn of the microtask queue for nothing.
+      const claim = admission.guard ? await admission.guard.claim(delivery) : undefined;
       if (claim?.duplicate) return reply.code(duplicate.status).send(duplicate.body);
       if (claim && reply.raw.closed) {
         // The client left while the store answered: nobody to answer, so release and stop.
