@@ -1,6 +1,6 @@
 import { hmacSha256 } from '#crypto';
 import { WebhookVerificationError } from './errors.js';
-import { encodeHex, headerBytes, parseJson, rawBytes, toBytes } from './lib/bytes.js';
+import { encodeHex, parseJson, rawBytes, toBytes } from './lib/bytes.js';
 import { readHeader, requireHeader } from './lib/headers.js';
 import { codaiqSecret } from './lib/keys.js';
 import { matchHmac } from './lib/match.js';
@@ -97,7 +97,7 @@ export function codaiq(options: CodaiqOptions): WebhookScheme {
       }
 
       const rawBody = rawBytes(body);
-      const signed = [headerBytes(`${t}.`), rawBody];
+      const signed = [`${t}.`, rawBody];
       const found = matchHmac(hmacs, signed, v1);
       const matched = found instanceof Promise ? await found : found;
       if (!matched) {
@@ -120,7 +120,7 @@ export function codaiq(options: CodaiqOptions): WebhookScheme {
       }
       const [hmac] = hmacs as [(typeof hmacs)[number]];
       const t = String(timestamp);
-      const signature = encodeHex(await hmac([headerBytes(`${t}.`), toBytes(body)]));
+      const signature = encodeHex(await hmac([`${t}.`, toBytes(body)]));
       return { [TIMESTAMP]: t, [SIGNATURE]: `t=${t},v1=${signature}` };
     },
   };

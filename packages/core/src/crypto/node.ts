@@ -11,6 +11,7 @@ import {
 import { concat } from '../lib/bytes.js';
 import { ED25519_PKCS8_PREFIX, ED25519_SPKI_PREFIX } from '../lib/der.js';
 import type {
+  DecodeUtf8,
   Ed25519Signer,
   Ed25519Verifier,
   Hmac,
@@ -21,13 +22,19 @@ import type {
   TimingSafeEqual,
 } from './provider.js';
 
+// Header text is its own bytes when every code point fits in one (see `Part`).
+const WIDE = /[^\0-\xff]/;
+
 const hmacWith =
   (algorithm: 'sha1' | 'sha256') =>
   (key: Uint8Array): Hmac => {
     const secret = createSecretKey(key);
     return (parts) => {
       const hmac = createHmac(algorithm, secret);
-      for (const part of parts) hmac.update(part);
+      for (const part of parts) {
+        if (typeof part !== 'string') hmac.update(part);
+        else hmac.update(part, WIDE.test(part) ? 'utf8' : 'latin1');
+      }
       return hmac.digest();
     };
   };
@@ -36,11 +43,7 @@ export const hmacSha256: HmacSha256 = hmacWith('sha256');
 
 export const hmacSha1: HmacSha1 = hmacWith('sha1');
 
-export const sha256: Sha256 = (parts) => {
-  const hash = createHash('sha256');
-  for (const part of parts) hash.update(part);
-  return hash.digest();
-};
+export const sha256: Sha256 = (parts) => createHash('sha256').update(concat(parts)).digest();
 
 // Hex straight from the digest: API keys are looked up by it on every request.
 export const sha256Hex: Sha256Hex = (bytes) => createHash('sha256').update(bytes).digest('hex');
@@ -68,4 +71,14 @@ export const timingSafeEqual: TimingSafeEqual = (expected, actual) => {
   // Unequal lengths still run a full comparison so timing does not reveal the length.
   const equal = nodeTimingSafeEqual(expected, sameLength ? actual : expected);
   return equal && sameLength;
+};
+
+// Buffer's decoder is native, where TextDecoder costs a few hundred ns per payload on
+// Node 20; the BOM check keeps the result identical to TextDecoder's.
+export const decodeUtf8: DecodeUtf8 = (bytes) => {
+  const buffer = Buffer.isBuffer(bytes)
+    ? bytes
+    : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bom = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf;
+  return bom ? buffer.subarray(3).toString() : buffer.toString();
 };

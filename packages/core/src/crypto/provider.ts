@@ -3,20 +3,28 @@
 
 export type MaybePromise<T> = T | Promise<T>;
 
+/**
+ * A piece of signed content: bytes, or header text, whose bytes are its code points when
+ * every one fits in a byte (how Node and Fetch hand over header values) and its UTF-8
+ * otherwise. Text stays a string so the Node backend encodes it natively, without an
+ * intermediate Uint8Array per delivery.
+ */
+export type Part = Uint8Array | string;
+
 /** An HMAC over the concatenation of `parts`, keyed once up front. */
-export type Hmac = (parts: readonly Uint8Array[]) => MaybePromise<Uint8Array>;
+export type Hmac = (parts: readonly Part[]) => MaybePromise<Uint8Array>;
 
 /** Ed25519 check of `signature` over the concatenation of `parts`. */
 export type Ed25519Verify = (
-  parts: readonly Uint8Array[],
+  parts: readonly Part[],
   signature: Uint8Array,
 ) => MaybePromise<boolean>;
 
 /** Ed25519 signature over the concatenation of `parts`. */
-export type Ed25519Sign = (parts: readonly Uint8Array[]) => MaybePromise<Uint8Array>;
+export type Ed25519Sign = (parts: readonly Part[]) => MaybePromise<Uint8Array>;
 
 /** SHA-256 of the concatenation of `parts`. */
-export type Sha256 = (parts: readonly Uint8Array[]) => MaybePromise<Uint8Array>;
+export type Sha256 = (parts: readonly Part[]) => MaybePromise<Uint8Array>;
 
 /** Lower-case hex SHA-256 of `bytes`: the form keys are stored and looked up in. */
 export type Sha256Hex = (bytes: Uint8Array) => MaybePromise<string>;
@@ -30,3 +38,6 @@ export type Ed25519Verifier = (publicKey: Uint8Array) => Ed25519Verify;
 export type Ed25519Signer = (seed: Uint8Array) => Ed25519Sign;
 /** Constant-time in the length of `expected`; never returns early. */
 export type TimingSafeEqual = (expected: Uint8Array, actual: Uint8Array) => boolean;
+
+/** The text of UTF-8 bytes, a leading byte-order mark dropped, bad sequences as U+FFFD. */
+export type DecodeUtf8 = (bytes: Uint8Array) => string;

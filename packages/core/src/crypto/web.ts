@@ -1,6 +1,7 @@
 import { concat, encodeHex } from '../lib/bytes.js';
 import { ED25519_PKCS8_PREFIX } from '../lib/der.js';
 import type {
+  DecodeUtf8,
   Ed25519Signer,
   Ed25519Verifier,
   Hmac,
@@ -79,3 +80,7 @@ export const timingSafeEqual: TimingSafeEqual = (expected, actual) => {
   for (let i = 0; i < expected.length; i++) diff |= (expected[i] ?? 0) ^ (actual[i] ?? 0);
   return diff === 0;
 };
+
+const decoder = new TextDecoder();
+
+export const decodeUtf8: DecodeUtf8 = (bytes) => decoder.decode(bytes);

@@ -1,7 +1,8 @@
+import { decodeUtf8 } from '#crypto';
+import type { Part } from '../crypto/provider.js';
 import { WebhookVerificationError } from '../errors.js';
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 export const EMPTY = new Uint8Array(0);
 
@@ -45,13 +46,14 @@ export const rawBytes = (body: unknown): Uint8Array => {
   );
 };
 
-export const concat = (parts: readonly Uint8Array[]): Uint8Array => {
-  if (parts.length === 1 && parts[0]) return parts[0];
+export const concat = (parts: readonly Part[]): Uint8Array => {
+  const bytes = parts.map((part) => (typeof part === 'string' ? headerBytes(part) : part));
+  if (bytes.length === 1 && bytes[0]) return bytes[0];
   let size = 0;
-  for (const part of parts) size += part.byteLength;
+  for (const part of bytes) size += part.byteLength;
   const out = new Uint8Array(size);
   let offset = 0;
-  for (const part of parts) {
+  for (const part of bytes) {
     out.set(part, offset);
     offset += part.byteLength;
   }
@@ -62,6 +64,7 @@ const BASE64_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 const SEXTETS = new Int8Array(128).fill(-1);
 for (let i = 0; i < 64; i++) SEXTETS[BASE64_ALPHABET.charCodeAt(i)] = i;
 const PAD = 0x3d;
+const sextet = (code: number): number => (code < 128 ? (SEXTETS[code] as number) : -1);
 
 /**
  * Strict, canonical base64: `undefined` for anything else. Lenient decoders drop
@@ -79,22 +82,32 @@ export const decodeBase64 = (text: string): Uint8Array | undefined => {
         : 1
       : 0;
   const bytes = new Uint8Array((length / 4) * 3 - padding);
-  let bits = 0;
-  let count = 0;
+  const whole = padding === 0 ? length : length - 4;
   let out = 0;
-  for (let i = 0; i < length - padding; i++) {
-    const code = text.charCodeAt(i);
-    const sextet = code < 128 ? (SEXTETS[code] as number) : -1;
-    if (sextet < 0) return undefined;
-    bits = (bits << 6) | sextet;
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      bytes[out++] = bits >> count;
-      bits &= (1 << count) - 1;
-    }
+  // Four characters, three bytes at a time; any character outside the alphabet makes
+  // the OR of the sextets negative.
+  for (let i = 0; i < whole; i += 4) {
+    const a = sextet(text.charCodeAt(i));
+    const b = sextet(text.charCodeAt(i + 1));
+    const c = sextet(text.charCodeAt(i + 2));
+    const d = sextet(text.charCodeAt(i + 3));
+    if ((a | b | c | d) < 0) return undefined;
+    const group = (a << 18) | (b << 12) | (c << 6) | d;
+    bytes[out++] = group >> 16;
+    bytes[out++] = (group >> 8) & 0xff;
+    bytes[out++] = group & 0xff;
   }
-  return bits === 0 ? bytes : undefined;
+  if (padding === 0) return bytes;
+  const a = sextet(text.charCodeAt(whole));
+  const b = sextet(text.charCodeAt(whole + 1));
+  const c = padding === 1 ? sextet(text.charCodeAt(whole + 2)) : 0;
+  // Canonical only: the bits past the last whole byte must be zero.
+  const spare = padding === 1 ? c & 0b11 : b & 0b1111;
+  if ((a | b | c) < 0 || spare !== 0) return undefined;
+  const group = (a << 18) | (b << 12) | (c << 6);
+  bytes[out++] = group >> 16;
+  if (padding === 1) bytes[out] = (group >> 8) & 0xff;
+  return bytes;
 };
 
 export const encodeBase64 = (bytes: Uint8Array): string => {
@@ -129,7 +142,7 @@ export const encodeHex = (bytes: Uint8Array): string => {
 
 export const parseJson = (raw: Uint8Array): unknown => {
   try {
-    return JSON.parse(decoder.decode(raw));
+    return JSON.parse(decodeUtf8(raw));
   } catch (cause) {
     throw new WebhookVerificationError(
       'invalid_payload',

@@ -1,13 +1,12 @@
+import { decodeUtf8 } from '#crypto';
 import type { HeadersLike } from '../types.js';
 import { parseJson } from './bytes.js';
 import { readHeader } from './headers.js';
 
-const decoder = new TextDecoder();
-
 /** A form's fields by name, each with every value in the order sent. */
 export const formFields = (rawBody: Uint8Array): Map<string, string[]> => {
   const fields = new Map<string, string[]>();
-  for (const [name, value] of new URLSearchParams(decoder.decode(rawBody))) {
+  for (const [name, value] of new URLSearchParams(decodeUtf8(rawBody))) {
     const values = fields.get(name);
     if (values) values.push(value);
     else fields.set(name, [value]);

@@ -1,14 +1,6 @@
 import { ed25519Signer, ed25519Verifier } from '#crypto';
 import { WebhookVerificationError } from '../errors.js';
-import {
-  decodeHex,
-  EMPTY,
-  encodeHex,
-  headerBytes,
-  parseJson,
-  rawBytes,
-  toBytes,
-} from '../lib/bytes.js';
+import { decodeHex, EMPTY, encodeHex, parseJson, rawBytes, toBytes } from '../lib/bytes.js';
 import { requireHeader } from '../lib/headers.js';
 import { checkClock, checkOptions, checkTolerance, checkWindow, toList } from '../lib/options.js';
 import type { VerifiedWebhook, WebhookScheme } from '../types.js';
@@ -95,7 +87,7 @@ export function discord(options: DiscordOptions): WebhookScheme {
       const candidate = decodeHex(signature) ?? EMPTY;
 
       const rawBody = rawBytes(body);
-      const signed = [headerBytes(timestamp), rawBody];
+      const signed = [timestamp, rawBody];
       let matched = false;
       for (const verify of verifiers) {
         matched = (candidate.byteLength === 64 && (await verify(signed, candidate))) || matched;
@@ -120,7 +112,7 @@ export function discord(options: DiscordOptions): WebhookScheme {
       }
       if (!signer) throw new TypeError('sign() needs a privateKey (64 hex digits).');
       const seconds = String(Math.floor(timestamp / 1000));
-      const signature = encodeHex(await signer([headerBytes(seconds), toBytes(body)]));
+      const signature = encodeHex(await signer([seconds, toBytes(body)]));
       return { [TIMESTAMP]: seconds, [SIGNATURE]: signature };
     },
   };

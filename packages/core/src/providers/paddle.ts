@@ -1,6 +1,6 @@
 import type { Hmac } from '../crypto/provider.js';
 import { WebhookVerificationError } from '../errors.js';
-import { encodeHex, headerBytes, parseJson, rawBytes, toBytes } from '../lib/bytes.js';
+import { encodeHex, parseJson, rawBytes, toBytes } from '../lib/bytes.js';
 import { requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
 import { checkClock, checkOptions, checkTolerance, checkWindow } from '../lib/options.js';
@@ -91,7 +91,7 @@ export function paddle(options: PaddleOptions): WebhookScheme {
       }
 
       const rawBody = rawBytes(body);
-      const found = matchHmac(hmacs, [headerBytes(`${ts}:`), rawBody], h1);
+      const found = matchHmac(hmacs, [`${ts}:`, rawBody], h1);
       const matched = found instanceof Promise ? await found : found;
       if (!matched) {
         throw new WebhookVerificationError(
@@ -113,7 +113,7 @@ export function paddle(options: PaddleOptions): WebhookScheme {
       }
       const [hmac] = hmacs as [Hmac];
       const ts = String(Math.floor(timestamp / 1000));
-      const signature = encodeHex(await hmac([headerBytes(`${ts}:`), toBytes(body)]));
+      const signature = encodeHex(await hmac([`${ts}:`, toBytes(body)]));
       return { [SIGNATURE]: `ts=${ts};h1=${signature}` };
     },
   };

@@ -1,5 +1,5 @@
 import { WebhookVerificationError } from '../errors.js';
-import { decodeHex, EMPTY, encodeHex, headerBytes, rawBytes, toBytes } from '../lib/bytes.js';
+import { decodeHex, EMPTY, encodeHex, rawBytes, toBytes } from '../lib/bytes.js';
 import { requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
 import { checkClock, checkOptions, checkTolerance, checkWindow } from '../lib/options.js';
@@ -87,7 +87,7 @@ export function slack(options: SlackOptions): WebhookScheme {
       const candidate = decodeHex(signature.slice(equals + 1)) ?? EMPTY;
 
       const rawBody = rawBytes(body);
-      const found = matchHmac(hmacs, [headerBytes(`v0:${timestamp}:`), rawBody], [candidate]);
+      const found = matchHmac(hmacs, [`v0:${timestamp}:`, rawBody], [candidate]);
       const matched = found instanceof Promise ? await found : found;
       if (!matched) {
         throw new WebhookVerificationError(
@@ -109,7 +109,7 @@ export function slack(options: SlackOptions): WebhookScheme {
       }
       const [hmac] = hmacs as [(typeof hmacs)[number]];
       const seconds = String(Math.floor(timestamp / 1000));
-      const signature = encodeHex(await hmac([headerBytes(`v0:${seconds}:`), toBytes(body)]));
+      const signature = encodeHex(await hmac([`v0:${seconds}:`, toBytes(body)]));
       return { [TIMESTAMP]: seconds, [SIGNATURE]: `v0=${signature}` };
     },
   };

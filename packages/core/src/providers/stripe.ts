@@ -1,5 +1,5 @@
 import { WebhookVerificationError } from '../errors.js';
-import { encodeHex, headerBytes, parseJson, rawBytes, toBytes } from '../lib/bytes.js';
+import { encodeHex, parseJson, rawBytes, toBytes } from '../lib/bytes.js';
 import { requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
 import { checkClock, checkOptions, checkTolerance, checkWindow } from '../lib/options.js';
@@ -86,7 +86,7 @@ export function stripe(options: StripeOptions): WebhookScheme {
       }
 
       const rawBody = rawBytes(body);
-      const found = matchHmac(hmacs, [headerBytes(`${t}.`), rawBody], v1);
+      const found = matchHmac(hmacs, [`${t}.`, rawBody], v1);
       const matched = found instanceof Promise ? await found : found;
       if (!matched) {
         throw new WebhookVerificationError(
@@ -108,7 +108,7 @@ export function stripe(options: StripeOptions): WebhookScheme {
       }
       const [hmac] = hmacs as [(typeof hmacs)[number]];
       const t = String(Math.floor(timestamp / 1000));
-      const signature = encodeHex(await hmac([headerBytes(`${t}.`), toBytes(body)]));
+      const signature = encodeHex(await hmac([`${t}.`, toBytes(body)]));
       return { [SIGNATURE]: `t=${t},v1=${signature}` };
     },
   };

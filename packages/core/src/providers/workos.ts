@@ -1,6 +1,6 @@
 import type { Hmac } from '../crypto/provider.js';
 import { WebhookVerificationError } from '../errors.js';
-import { encodeHex, headerBytes, parseJson, rawBytes, toBytes } from '../lib/bytes.js';
+import { encodeHex, parseJson, rawBytes, toBytes } from '../lib/bytes.js';
 import { type Joined, requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
 import { checkClock, checkOptions, checkTolerance, checkWindow } from '../lib/options.js';
@@ -91,7 +91,7 @@ export function workos(options: WorkOSOptions): WebhookScheme {
       }
 
       const rawBody = rawBytes(body);
-      const found = matchHmac(hmacs, [headerBytes(`${t}.`), rawBody], v1);
+      const found = matchHmac(hmacs, [`${t}.`, rawBody], v1);
       const matched = found instanceof Promise ? await found : found;
       if (!matched) {
         throw new WebhookVerificationError(
@@ -113,7 +113,7 @@ export function workos(options: WorkOSOptions): WebhookScheme {
       }
       const [hmac] = hmacs as [Hmac];
       const t = String(timestamp);
-      const signature = encodeHex(await hmac([headerBytes(`${t}.`), toBytes(body)]));
+      const signature = encodeHex(await hmac([`${t}.`, toBytes(body)]));
       return { [SIGNATURE]: `t=${t}, v1=${signature}` };
     },
   };
