@@ -11,6 +11,7 @@ import {
 } from '@hookguard/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { rawBodyOf } from './capture-raw-body.js';
+import { lingerOnClose } from './linger.js';
 import { asValue, Refused } from './refused.js';
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
@@ -57,7 +58,10 @@ export function verifyWebhook<Payload = unknown>(
   const refuse = async (error: unknown, req: Request, res: Response, next: NextFunction) => {
     if (!(error instanceof WebhookVerificationError)) return next(error);
     // Body bytes still to come were never read; closing spares the server draining them.
-    if (leavesBodyUnread(error) || !req.complete) res.setHeader('connection', 'close');
+    if (leavesBodyUnread(error) || !req.complete) {
+      res.setHeader('connection', 'close');
+      lingerOnClose(req);
+    }
     try {
       const answered = onError(error, req, res, next) as unknown;
       // The default answer is synchronous: awaiting it would cost a microtask turn.

@@ -13,6 +13,7 @@ import {
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
 import type {} from './fastify-request.js'; // request.webhook's and request.auth's types
+import { lingerOnClose } from './linger.js';
 import { asValue, Refused } from './refused.js';
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
@@ -33,7 +34,10 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
   const refuse = async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     if (!(error instanceof WebhookVerificationError)) throw error;
     // Body bytes still to come were never read; closing spares the server draining them.
-    if (leavesBodyUnread(error) || !request.raw.complete) reply.header('connection', 'close');
+    if (leavesBodyUnread(error) || !request.raw.complete) {
+      reply.header('connection', 'close');
+      lingerOnClose(request.raw);
+    }
     if (onError) await onError(error, request, reply);
     if (!reply.sent) {
       const { status, headers, body } = refusal(error, requestId(request.headers));
