@@ -6,7 +6,7 @@ import type {
   CredentialSource,
 } from './credential-method.js';
 import { WebhookVerificationError } from './errors.js';
-import { headerBytes, utf8 } from './lib/bytes.js';
+import { utf8 } from './lib/bytes.js';
 import { readHeader } from './lib/headers.js';
 import { checkOptions } from './lib/options.js';
 import { checkNeeded, requireScopes } from './scopes.js';
@@ -240,6 +240,7 @@ export function apiKey(options: ApiKeyOptions): CredentialMethod {
     }
   }
   const names = headers.map((given) => given.toLowerCase());
+  const labels = headers.map((given) => `${given} header`);
   if (new Set(names).size !== names.length) throw new TypeError('header lists a name twice.');
   if (query !== undefined && (typeof query !== 'string' || query === '')) {
     throw new TypeError('query must be a non-empty parameter name.');
@@ -279,8 +280,7 @@ export function apiKey(options: ApiKeyOptions): CredentialMethod {
       strict ? readHeader(sent, lower) : readHeader(sent, lower, () => false);
     for (const [index, lower] of names.entries()) {
       const value = read(lower);
-      if (value !== undefined)
-        found.push({ value, via: 'header', where: `${headers[index]} header` });
+      if (value !== undefined) found.push({ value, via: 'header', where: labels[index] ?? '' });
     }
     if (query !== undefined) {
       const values = queryValues(url, query);
@@ -367,7 +367,7 @@ export function apiKey(options: ApiKeyOptions): CredentialMethod {
 
       // Header values arrive as Latin-1 byte strings: re-encoding gives the bytes sent,
       // which are the key's UTF-8 for a sender that sent UTF-8. Query values are decoded text.
-      const hashed = sha256Hex(via === 'query' ? utf8(value) : headerBytes(value));
+      const hashed = sha256Hex(via === 'query' ? utf8(value) : value);
       const hash = typeof hashed === 'string' ? hashed : await hashed;
       // A Map lookup's timing can only depend on SHA-256(presented key), which tells an
       // attacker nothing usable about any stored key (finding a key from it means a

@@ -46,7 +46,12 @@ export const hmacSha1: HmacSha1 = hmacWith('sha1');
 export const sha256: Sha256 = (parts) => createHash('sha256').update(concat(parts)).digest();
 
 // Hex straight from the digest: API keys are looked up by it on every request.
-export const sha256Hex: Sha256Hex = (bytes) => createHash('sha256').update(bytes).digest('hex');
+export const sha256Hex: Sha256Hex = (part) => {
+  const hash = createHash('sha256');
+  if (typeof part !== 'string') hash.update(part);
+  else hash.update(part, WIDE.test(part) ? 'utf8' : 'latin1');
+  return hash.digest('hex');
+};
 
 export const ed25519Verifier: Ed25519Verifier = (publicKey) => {
   const key = createPublicKey({

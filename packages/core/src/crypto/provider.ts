@@ -27,7 +27,7 @@ export type Ed25519Sign = (parts: readonly Part[]) => MaybePromise<Uint8Array>;
 export type Sha256 = (parts: readonly Part[]) => MaybePromise<Uint8Array>;
 
 /** Lower-case hex SHA-256 of `bytes`: the form keys are stored and looked up in. */
-export type Sha256Hex = (bytes: Uint8Array) => MaybePromise<string>;
+export type Sha256Hex = (part: Part) => MaybePromise<string>;
 
 export type HmacSha256 = (key: Uint8Array) => Hmac;
 /** HMAC-SHA1, only for senders that still sign with it (Twilio). */

@@ -42,7 +42,7 @@ export const hmacSha1: HmacSha1 = hmacWith('SHA-1');
 export const sha256: Sha256 = async (parts) =>
   new Uint8Array(await crypto.subtle.digest('SHA-256', concat(parts) as Source));
 
-export const sha256Hex: Sha256Hex = async (bytes) => encodeHex(await sha256([bytes]));
+export const sha256Hex: Sha256Hex = async (part) => encodeHex(await sha256([part]));
 
 export const ed25519Verifier: Ed25519Verifier = (publicKey) => {
   const cryptoKey = lazy(() =>
