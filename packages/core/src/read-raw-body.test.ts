@@ -140,7 +140,7 @@ describe('readRawBody(IncomingMessage)', () => {
     expect((outcome.error as Error).message).toContain('50 ms');
   });
 
-  // Whole bodies already parsed (`complete`) are taken in one read; the stream still ends.
+  // Bodies already parsed whole before anyone reads them: the stream still ends after the read.
   const whenComplete = (req: IncomingMessage) =>
     new Promise<IncomingMessage>((resolve) => {
       const poll = () => (req.complete ? resolve(req) : setTimeout(poll, 2));

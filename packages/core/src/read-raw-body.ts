@@ -14,12 +14,7 @@ import { concat } from './lib/bytes.js';
 export interface NodeRequestLike {
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
   readonly readableEnded?: boolean;
-  /** Node's `IncomingMessage`: the parser has seen the whole message, so every body byte is buffered. */
-  readonly complete?: boolean;
-  readonly readableFlowing?: boolean | null;
-  readonly readableLength?: number;
   readonly readableDidRead?: boolean;
-  read?(): Uint8Array | string | null;
   on(event: 'data', listener: (chunk: Uint8Array | string) => void): unknown;
   on(event: 'end' | 'close', listener: () => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
@@ -154,22 +149,8 @@ export async function readRawBody(
     return readFetch(source, limit, timeoutMs);
   }
   const declared = checkDeclaredLength(source.headers['content-length'], limit);
-  return buffered(source, limit) ?? readNode(source, limit, timeoutMs, declared);
+  return readNode(source, limit, timeoutMs, declared);
 }
-
-// A small delivery usually comes in the packet with its headers: by the time anyone reads,
-// Node's parser has buffered all of it (`complete`). Taking it with one read() spares the
-// listeners, the timer and a turn of flowing mode; 'end' still follows.
-const buffered = (request: NodeRequestLike, limit: number): Uint8Array | undefined => {
-  if (!request.complete || request.readableFlowing || typeof request.read !== 'function') {
-    return undefined;
-  }
-  if (request.readableEnded || request.readableDidRead) throw unavailable();
-  if ((request.readableLength ?? 0) > limit) throw tooLarge(limit);
-  const chunk = request.read();
-  if (typeof chunk === 'string') throw unavailable(); // decoded: the exact bytes are lost
-  return chunk ?? new Uint8Array(0);
-};
 
 const readFetch = async (
   request: Request,
@@ -216,13 +197,15 @@ const readNode = (
   declared: number | undefined,
 ): Promise<Uint8Array> =>
   new Promise((resolve, reject) => {
-    if (request.readableEnded) {
+    // Ended, or some bytes already taken by someone else: what is left is not the body.
+    if (request.readableEnded || request.readableDidRead) {
       reject(unavailable());
       return;
     }
-    // With a declared length the bytes go straight into one buffer of that size: no list
-    // of chunks held until the end, then copied into a second buffer as large.
-    let whole = declared ? new Uint8Array(declared) : undefined;
+    // A declared body that comes in pieces goes straight into one buffer of its length: no
+    // list of chunks held until the end, then copied into a second buffer as large. One
+    // that comes whole is kept as it came, uncopied.
+    let whole: Uint8Array | undefined;
     const chunks: Uint8Array[] = [];
     let size = 0;
     const timer = setTimeout(() => {
@@ -247,7 +230,9 @@ const readNode = (
         request.pause();
         return settle(tooLarge(limit));
       }
-      if (whole && size + chunk.byteLength > whole.byteLength) {
+      if (size === 0 && declared !== undefined && chunk.byteLength < declared) {
+        whole = new Uint8Array(declared);
+      } else if (whole && size + chunk.byteLength > whole.byteLength) {
         // More than declared (not from Node's parser, which frames by it): collect instead.
         chunks.push(whole.subarray(0, size));
         whole = undefined;
