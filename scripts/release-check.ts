@@ -1,4 +1,4 @@
-// `pnpm release`: the release dry run. Builds every package, packs each published one with
+// `pnpm release`: the release dry run. Builds every package from an empty dist/, packs each published one with
 // `pnpm pack` (the tool that publishes, so workspace: ranges are rewritten as they will be),
 // and checks the TARBALL, not the folder: publint --strict, attw, a manifest with no workspace:
 // range, internal ranges that accept the versions released beside it, and the version
@@ -279,14 +279,17 @@ const summary = (report: PackageReport, released: ReadonlyMap<string, string>) =
 };
 
 const main = async (argv: string[]): Promise<number> => {
+  const packages = await publishedPackages();
   if (!argv.includes('--no-build')) {
-    console.log('building packages/* ...');
+    // From scratch: tsup's clean does not always empty dist/ (core's held chunks of an older
+    // build), and anything left there would be published with the new build.
+    console.log('building packages/* from an empty dist/ ...');
+    for (const { dir } of packages) await rm(join(dir, 'dist'), { recursive: true, force: true });
     await run('pnpm', ['--filter', './packages/*', 'run', 'build'], {
       cwd: repo,
       maxBuffer: 64 * 1024 * 1024,
     });
   }
-  const packages = await publishedPackages();
   const released = new Map(packages.map(({ manifest }) => [manifest.name, manifest.version]));
   const destination = await mkdtemp(join(tmpdir(), 'hookguard-release-'));
   let failed = 0;
