@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, join, posix } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import satisfies from 'semver/functions/satisfies.js';
@@ -22,6 +22,11 @@ export interface Manifest {
   name: string;
   version: string;
   private?: boolean;
+  exports?: unknown;
+  main?: string;
+  module?: string;
+  types?: string;
+  bin?: string | Record<string, string>;
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
@@ -37,6 +42,8 @@ export interface PublishedPackage {
 /** What `pnpm pack` produced for one package, unpacked beside the tarball. */
 export interface Packed {
   tarball: string;
+  /** The unpacked `package/` folder. */
+  root: string;
   manifest: Manifest;
   files: string[];
   bytes: number;
@@ -107,7 +114,7 @@ export async function pack(dir: string, destination: string): Promise<Packed> {
         .replaceAll('\\', '/'),
     )
     .sort();
-  return { tarball, manifest, files, bytes: (await stat(tarball)).size };
+  return { tarball, root, manifest, files, bytes: (await stat(tarball)).size };
 }
 
 /**
@@ -163,6 +170,67 @@ export function manifestProblems({
     }
   }
   return problems;
+}
+
+const alwaysShipped = /^(package\.json|(readme|license|licence|changelog)(\.[a-z]+)?)$/i;
+const relative = [
+  /\b(?:from|import)\s*\(?\s*["'](\.{1,2}\/[^"']+)["']/g,
+  /\brequire\(\s*["'](\.{1,2}\/[^"']+)["']\s*\)/g,
+  /^\/\/\/\s*<reference\s+path=["']([^"']+)["']/gm,
+  /^\/\/# sourceMappingURL=(?!data:)(\S+)$/gm,
+];
+
+/** The paths a relative specifier in `from` can name: as written, or as its declaration file. */
+const candidates = (from: string, specifier: string): string[] => {
+  const base = posix.normalize(posix.join(posix.dirname(from), specifier));
+  const declaration = /\.d\.[cm]?ts$/.test(from);
+  const swapped = declaration ? base.replace(/\.([cm]?)js$/, '.d.$1ts') : base;
+  return [swapped, base, `${base}.js`, `${base}.d.ts`, `${base}/index.js`, `${base}/index.d.ts`];
+};
+
+/**
+ * Files in a tarball that nothing reaches: not package.json, README, LICENSE or CHANGELOG, and
+ * not reachable from an entry point (`exports`, `main`, `module`, `types`, `bin`) through
+ * relative imports, requires, `/// <reference path>` or source maps. Usually left by an older
+ * build in a dist/ that was not emptied.
+ *
+ * @example
+ * ```ts
+ * const text = new Map([['dist/index.js', ''], ['dist/chunk-OLD.js', '']]);
+ * unreachableFiles({ name: 'a', version: '1.0.0', main: './dist/index.js' }, [...text.keys()], (f) => text.get(f));
+ * // ['dist/chunk-OLD.js']
+ * ```
+ */
+export function unreachableFiles(
+  manifest: Manifest,
+  files: readonly string[],
+  read: (path: string) => string | undefined,
+): string[] {
+  const shipped = new Set(files);
+  const reached = new Set<string>();
+  const pending: string[] = [];
+  const visit = (path: string) => {
+    if (shipped.has(path) && !reached.has(path)) {
+      reached.add(path);
+      pending.push(path);
+    }
+  };
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string') visit(posix.normalize(value));
+    else if (typeof value === 'object' && value !== null) Object.values(value).forEach(walk);
+  };
+  walk([manifest.exports, manifest.main, manifest.module, manifest.types, manifest.bin]);
+  for (let path = pending.pop(); path !== undefined; path = pending.pop()) {
+    if (!/\.([cm]?js|[cm]?ts)$/.test(path)) continue;
+    const text = read(path) ?? '';
+    for (const pattern of relative) {
+      for (const [, specifier = ''] of text.matchAll(pattern)) {
+        const found = candidates(path, specifier).find((candidate) => shipped.has(candidate));
+        if (found !== undefined) visit(found);
+      }
+    }
+  }
+  return files.filter((path) => !reached.has(path) && !alwaysShipped.test(path));
 }
 
 /** Runs a linter on the tarball; its output when it fails, nothing when it passes. */
@@ -242,6 +310,13 @@ export async function checkPackage(
     changelog,
     released,
   });
+  const texts = new Map<string, string>();
+  for (const file of packed.files.filter((path) => /\.([cm]?js|[cm]?ts)$/.test(path))) {
+    texts.set(file, await readFile(join(packed.root, file), 'utf8'));
+  }
+  for (const file of unreachableFiles(packed.manifest, packed.files, (path) => texts.get(path))) {
+    problems.push(`ships ${file}, which no entry point reaches (left by an older build?)`);
+  }
   problems.push(...(await publintTarball(packed.tarball)));
   if (attw) problems.push(...(await attwTarball(packed.tarball)));
   return { name: manifest.name, version: manifest.version, packed, problems };

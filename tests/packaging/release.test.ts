@@ -1,8 +1,9 @@
 // The release dry run (`pnpm release`, scripts/release-check.ts) kept green by CI: each published
 // package packed by `pnpm pack` carries the version changesets wrote (package.json and the newest
 // CHANGELOG.md heading), no workspace: range, internal ranges that accept the versions released
-// with it, and passes publint --strict as a tarball. attw runs in `pnpm run packaging` and in
-// `pnpm release`; tarballs.test.ts covers which files each tarball holds.
+// with it, no file that no entry point reaches, and passes publint --strict as a tarball. attw
+// runs in `pnpm run packaging` and in `pnpm release`; tarballs.test.ts covers which files each
+// tarball must hold.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import {
   pack,
   publintTarball,
   publishedPackages,
+  unreachableFiles,
 } from '../../scripts/release-check.ts';
 
 const packages = await publishedPackages();
@@ -124,6 +126,41 @@ describe('the release checks', () => {
       }),
     );
     expect(changelogVersion('# a\n\n### Minor Changes\n')).toBeUndefined();
+  });
+
+  it('find shipped files that no entry point reaches', () => {
+    const text = new Map([
+      ['dist/index.js', 'import { a } from "./chunk-A.js";\n//# sourceMappingURL=index.js.map'],
+      ['dist/index.js.map', '{}'],
+      ['dist/index.cjs', 'const a = require("./chunk-B.cjs");'],
+      [
+        'dist/index.d.ts',
+        '/// <reference path="../types/extra.d.ts" />\nexport * from "./shared.js";',
+      ],
+      ['dist/shared.d.ts', 'export declare const a: 1;'],
+      ['types/extra.d.ts', 'export {};'],
+      ['dist/chunk-A.js', 'export const a = await import("./lazy.js");'],
+      ['dist/lazy.js', ''],
+      ['dist/chunk-B.cjs', ''],
+      ['dist/cli.js', ''],
+      ['dist/chunk-OLD.js', 'import "./chunk-A.js";'],
+      ['dist/old.js.map', '{}'],
+      ['LICENSE', ''],
+      ['README.md', ''],
+      ['CHANGELOG.md', ''],
+      ['package.json', '{}'],
+    ]);
+    const manifest = {
+      name: 'a',
+      version: '1.0.0',
+      exports: { '.': { import: './dist/index.js', require: './dist/index.cjs' } },
+      types: './dist/index.d.ts',
+      bin: { a: './dist/cli.js' },
+    };
+    expect(unreachableFiles(manifest, [...text.keys()], (path) => text.get(path))).toEqual([
+      'dist/chunk-OLD.js',
+      'dist/old.js.map',
+    ]);
   });
 
   it('run publint on the tarball and report what it finds', async () => {
