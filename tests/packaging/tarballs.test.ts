@@ -45,9 +45,11 @@ const entryPoints = (manifest: Record<string, unknown>): string[] => {
 describe.each(packages)('packages/%s tarball', (name) => {
   const dir = join(repo, 'packages', name);
 
-  it('ships LICENSE (the root MIT text), README.md, package.json and the build', async () => {
+  it('ships LICENSE (the root MIT text), README.md, CHANGELOG.md, package.json and the build', async () => {
     const files = await packedFiles(dir);
-    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json']));
+    expect(files).toEqual(
+      expect.arrayContaining(['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json']),
+    );
     expect(files.some((path) => path.startsWith('dist/'))).toBe(true);
     expect(await readFile(join(dir, 'LICENSE'), 'utf8')).toBe(rootLicense);
   });
