@@ -96,8 +96,11 @@ export function verifyWebhook<Payload = unknown>(
         .verify({
           headers: req.headers,
           body: await rawBodyOf(req, limit, bodyTimeoutMs),
-          // For schemes that sign the URL (Twilio); `req.protocol` honours `trust proxy`.
-          url: `${req.protocol}://${req.get('host')}${originalUrl}`,
+          // Only schemes that sign the URL (Twilio) read it; `req.protocol` honours `trust
+          // proxy` and asks the socket for its peer, so it is not worked out for the others.
+          get url() {
+            return `${req.protocol}://${req.get('host')}${originalUrl}`;
+          },
         })
         .catch(asValue);
       if (verified instanceof Refused) return refuse(verified.error, req, res, next);

@@ -3,7 +3,6 @@ import {
   duplicate,
   leavesBodyUnread,
   parsePayload,
-  readRawBody,
   redactParams,
   redactQuery,
   refusal,
@@ -14,16 +13,12 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import { fastifyPlugin } from 'fastify-plugin';
 import type {} from './fastify-request.js'; // request.webhook's and request.auth's types
 import { lingerOnClose } from './linger.js';
+import { addRawBodyParser } from './raw-body-parser.js';
+import { rawBodyUnavailable } from './raw-body-unavailable.js';
 import { asValue, Refused } from './refused.js';
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
 const EMPTY = new Uint8Array(0);
-
-const unavailable = () =>
-  new WebhookVerificationError(
-    'raw_body_unavailable',
-    'Another content-type parser read the body first. Add no parser where verifyWebhook runs.',
-  );
 
 async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebhookOptions) {
   const { limit, bodyTimeoutMs, onError, admit, readsBody, redacted, requestId } =
@@ -51,19 +46,7 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
     if (!fastify.hasRequestDecorator(name)) fastify.decorateRequest(name, null as never);
   }
 
-  if (readsBody) {
-    // fastify-plugin skips encapsulation: this parser belongs to the scope that registered us.
-    fastify.removeAllContentTypeParsers();
-    fastify.addContentTypeParser('*', (request: FastifyRequest, payload: FastifyRequest['raw']) =>
-      readRawBody(payload, {
-        limit: Math.min(limit, request.routeOptions.bodyLimit),
-        timeoutMs: bodyTimeoutMs,
-      }).catch((error: unknown) => {
-        // Thrown here it would reach Fastify's error handler; preValidation answers it instead.
-        unread.set(request, error);
-      }),
-    );
-  }
+  if (readsBody) addRawBodyParser(fastify, limit, bodyTimeoutMs, unread);
 
   // Decided on the headers alone, so a key request or an unsigned upload is never read.
   fastify.addHook('onRequest', async function admitRequest(request, reply) {
@@ -93,13 +76,15 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
           request.body = body.length > 0 ? parsePayload(request.headers, body) : undefined;
         return;
       }
-      if (!(body instanceof Uint8Array)) throw unavailable();
+      if (!(body instanceof Uint8Array)) throw rawBodyUnavailable();
       const delivery = await admission.scheme
         .verify({
           headers: request.headers,
           body,
-          // For schemes that sign the URL (Twilio); `protocol` honours `trustProxy`.
-          url: `${request.protocol}://${request.headers.host}${url}`,
+          // Only schemes that sign the URL (Twilio) read it; `protocol` honours `trustProxy`.
+          get url() {
+            return `${request.protocol}://${request.headers.host}${url}`;
+          },
         })
         .catch(asValue);
       if (delivery instanceof Refused) return refuse(delivery.error, request, reply);
