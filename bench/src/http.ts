@@ -24,9 +24,16 @@ export const FRAMEWORKS = {
 } as const satisfies Record<string, readonly Variant[]>;
 export type Framework = keyof typeof FRAMEWORKS;
 
-/** `valid`: every delivery correctly signed; `mixed`: every other one has a tampered body. */
-export const MODES = ['valid', 'mixed'] as const;
+/**
+ * `valid`: every delivery correctly signed; `mixed`: every other one has a tampered body;
+ * `tampered`: every one tampered (only on routes that verify: it prices a refusal alone).
+ */
+export const MODES = ['valid', 'mixed', 'tampered'] as const;
 export type Mode = (typeof MODES)[number];
+
+/** Whether `variant` is loaded in `mode`: a plain route checks nothing, so it has no refusals to price. */
+export const measures = (variant: Variant, mode: Mode): boolean =>
+  mode !== 'tampered' || verifies(variant);
 
 /** Body size of every HTTP delivery. */
 export const HTTP_BODY_BYTES = 1024;
@@ -66,8 +73,8 @@ const POOL = 64;
 const SECONDS = 3;
 const ROUNDS = 4;
 
-// Signed now, so the whole run sits well inside the receivers' 300 s window.
-const pool = (body: Buffer, mode: Mode): Request[] => {
+/** Signed now, so the whole run sits well inside the receivers' 300 s window. */
+export const pool = (body: Buffer, mode: Mode): Request[] => {
   const now = Date.now();
   return Array.from({ length: POOL }, (_, i) => {
     const { standard } = sign(body, now, `msg_bench_${i}`);
@@ -78,12 +85,13 @@ const pool = (body: Buffer, mode: Mode): Request[] => {
         'webhook-timestamp': standard['webhook-timestamp'] ?? '',
         'webhook-signature': standard['webhook-signature'] ?? '',
       },
-      body: mode === 'mixed' && i % 2 === 1 ? tamper(body) : body,
+      body: mode === 'tampered' || (mode === 'mixed' && i % 2 === 1) ? tamper(body) : body,
     };
   });
 };
 
-const check = async (server: ServerChild, body: Buffer) => {
+/** A valid delivery answered 200 with its payload, a tampered one 401 where the route verifies. */
+export const check = async (server: ServerChild, body: Buffer) => {
   const [valid, forged] = pool(body, 'mixed');
   if (!valid || !forged) throw new Error('empty pool');
   const good = await post(server.url + ROUTE, valid.headers, valid.body);
@@ -95,7 +103,14 @@ const check = async (server: ServerChild, body: Buffer) => {
   };
 };
 
-const load = async (server: ServerChild, body: Buffer, mode: Mode, quick: boolean) => {
+/** One autocannon run against `server`: requests/s, and the server's own CPU per answered request. */
+export const load = async (
+  server: ServerChild,
+  body: Buffer,
+  mode: Mode,
+  quick: boolean,
+  seconds = SECONDS,
+) => {
   const requests = pool(body, mode);
   let next = 0;
   const cpuBefore = await server.cpu();
@@ -103,7 +118,7 @@ const load = async (server: ServerChild, body: Buffer, mode: Mode, quick: boolea
     url: server.url + ROUTE,
     method: 'POST',
     connections: quick ? 4 : 16,
-    ...(quick ? { amount: 100 } : { duration: SECONDS }),
+    ...(quick ? { amount: 100 } : { duration: seconds }),
     timeout: 10,
     requests: [
       {
@@ -127,7 +142,9 @@ const load = async (server: ServerChild, body: Buffer, mode: Mode, quick: boolea
 };
 
 const asExpected = (variant: Variant, mode: Mode, { ok, refused, errors }: Partial<HttpRow>) => {
-  if (errors !== 0 || !ok) return false;
+  if (errors !== 0) return false;
+  if (mode === 'tampered') return ok === 0 && (refused ?? 0) > 0;
+  if (!ok) return false;
   if (mode === 'valid' || !verifies(variant)) return refused === 0;
   // Requests take turns through the pool, so about half are refused.
   const total = ok + (refused ?? 0);
@@ -167,6 +184,7 @@ export async function runHttp(options: HttpOptions): Promise<HttpRow[]> {
               (_, i) => servers[(i + round) % servers.length] as ServerChild,
             );
             for (const server of order) {
+              if (!measures(server.variant, mode)) continue;
               const key = `${server.variant}/${mode}`;
               runs.set(key, [...(runs.get(key) ?? []), await load(server, body, mode, quick)]);
             }
@@ -174,6 +192,7 @@ export async function runHttp(options: HttpOptions): Promise<HttpRow[]> {
         }
         servers.forEach((server, i) => {
           for (const mode of MODES) {
+            if (!measures(server.variant, mode)) continue;
             const measured = runs.get(`${server.variant}/${mode}`) ?? [];
             const sum = (pick: (run: (typeof measured)[number]) => number) =>
               measured.reduce((total, run) => total + pick(run), 0);

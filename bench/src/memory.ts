@@ -68,7 +68,8 @@ const deliveries = (body: Buffer, requests: number) => {
   return Array.from({ length: requests }, (_, i) => sign(body, now, `msg_mem_${i}`).standard);
 };
 
-const concurrent = async (variant: Variant, requests: number): Promise<MemoryRow> => {
+/** Peak RSS of a fresh `variant` server while it verifies `requests` concurrent 1 MiB deliveries. */
+export const concurrent = async (variant: Variant, requests: number): Promise<MemoryRow> => {
   const body = jsonPayload(MiB);
   const server = await startServer(variant, MiB);
   try {

@@ -73,7 +73,7 @@ export const httpTable = (rows: HttpRow[]): string =>
       return [
         row.framework,
         row.variant.slice(row.framework.length + 1),
-        row.mode === 'valid' ? 'valid only' : '50/50 valid/tampered',
+        { valid: 'valid only', mixed: '50/50 valid/tampered', tampered: 'tampered only' }[row.mode],
         row.requestsPerSecond.toFixed(0),
         plain ? `${((100 * row.requestsPerSecond) / plain.requestsPerSecond).toFixed(0)}%` : '–',
         `${row.p99Ms.toFixed(0)} ms`,
@@ -193,7 +193,7 @@ export const renderReport = (
     '',
     '## 2. HTTP end to end',
     '',
-    `autocannon on 127.0.0.1, 16 connections, 1 KiB signed JSON deliveries (signed at the start of each run), each server alone in its own process${results.http[0]?.pinned ? ' pinned to CPU 1, autocannon on CPU 0 (taskset)' : ''}; median of rotated rounds. Routes: \`json\` is the framework's plain JSON route (no verification), \`baseline\` the bare minimum by hand (raw bytes, one node:crypto HMAC, timingSafeEqual, JSON.parse: the ceiling for any verifier), \`hookguard\` the adapter. "Server CPU/req" is the server process's own CPU time per answered request, which the load generator sharing this machine does not disturb the way it disturbs requests/s.`,
+    `autocannon on 127.0.0.1, 16 connections, 1 KiB signed JSON deliveries (signed at the start of each run), each server alone in its own process${results.http[0]?.pinned ? ' pinned to CPU 1, autocannon on CPU 0 (taskset)' : ''}; median of rotated rounds. Routes: \`json\` is the framework's plain JSON route (no verification, so not loaded with tampered deliveries only), \`baseline\` the bare minimum by hand (raw bytes, one node:crypto HMAC, timingSafeEqual, JSON.parse: the ceiling for any verifier), \`hookguard\` the adapter. "Server CPU/req" is the server process's own CPU time per answered request, which the load generator sharing this machine does not disturb the way it disturbs requests/s.`,
     '',
     httpTable(results.http),
     '',

@@ -17,6 +17,8 @@ const [variant = '', limit = String(1024 * 1024)] = process.argv.slice(2);
 if (!(VARIANTS as readonly string[]).includes(variant)) {
   throw new Error(`Unknown variant ${variant}; one of: ${VARIANTS.join(', ')}`);
 }
+// An experiment knob: `STACK_TRACE_LIMIT=0` prices what capturing stack traces costs a refusal.
+if (process.env.STACK_TRACE_LIMIT) Error.stackTraceLimit = Number(process.env.STACK_TRACE_LIMIT);
 const send = (message: FromServer) => process.send?.(message);
 const maxRss = () => process.resourceUsage().maxRSS * 1024;
 
