@@ -45,14 +45,17 @@ const body = jsonPayload(HTTP_BODY_BYTES);
 const send = (agent: Agent, url: string, mode: Mode, count: number) => {
   const requests = pool(body, mode);
   let next = 0;
-  const one = () =>
+  const one = (): Promise<number> =>
     new Promise<number>((resolve, reject) => {
       const { headers, body: payload } = requests[next++ % requests.length] as (typeof requests)[0];
       const req = request(url, { method: 'POST', agent, headers }, (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
       });
-      req.on('error', reject);
+      // A keep-alive socket the server closed while valgrind held it up: send again.
+      req.on('error', (error: NodeJS.ErrnoException) =>
+        error.code === 'ECONNRESET' && req.reusedSocket ? resolve(one()) : reject(error),
+      );
       req.end(payload);
     });
   const worker = async () => {
