@@ -7,6 +7,8 @@ const coreWith = (backend: 'node' | 'web') => ({
     name: `core (${backend} crypto)`,
     include: ['packages/core/src/**/*.test.ts'],
     env: { HOOKGUARD_CRYPTO: backend },
+    // Property tests of a few hundred runs take seconds when both cores are busy.
+    testTimeout: 15_000,
   },
   resolve: {
     alias: {

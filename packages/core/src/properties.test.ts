@@ -190,6 +190,8 @@ describe('Standard Webhooks signature lists', () => {
 });
 
 describe('signature decoding', () => {
+  // The Node backend decodes into pooled Buffers, the Web one into Uint8Arrays: compare bytes.
+  const bytesOf = (value: Uint8Array | undefined) => value && Uint8Array.from(value);
   const canonicalBase64 = (text: string) => {
     const bytes = Buffer.from(text, 'base64');
     return bytes.toString('base64') === text ? Uint8Array.from(bytes) : undefined;
@@ -213,7 +215,7 @@ describe('signature decoding', () => {
     const { decodeBase64 } = await import('./lib/bytes.js');
     fc.assert(
       fc.property(base64ish, (text) => {
-        expect(decodeBase64(text)).toEqual(canonicalBase64(text));
+        expect(bytesOf(decodeBase64(text))).toEqual(canonicalBase64(text));
       }),
       { numRuns: 2000 },
     );
@@ -230,7 +232,7 @@ describe('signature decoding', () => {
         const expected = /^(?:[0-9a-f]{2})*$/.test(text)
           ? Uint8Array.from(Buffer.from(text, 'hex'))
           : undefined;
-        expect(decodeHex(text)).toEqual(expected);
+        expect(bytesOf(decodeHex(text))).toEqual(expected);
         if (expected) expect(encodeHex(expected)).toBe(text);
       }),
       { numRuns: 2000 },

@@ -11,6 +11,7 @@ import {
 import { concat } from '../lib/bytes.js';
 import { ED25519_PKCS8_PREFIX, ED25519_SPKI_PREFIX } from '../lib/der.js';
 import type {
+  AllocBytes,
   DecodeUtf8,
   Ed25519Signer,
   Ed25519Verifier,
@@ -87,3 +88,6 @@ export const decodeUtf8: DecodeUtf8 = (bytes) => {
   const bom = buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf;
   return bom ? buffer.subarray(3).toString() : buffer.toString();
 };
+
+// Uninitialised, but only for decoders that write every byte before anything reads one.
+export const allocBytes: AllocBytes = (size) => Buffer.allocUnsafe(size);

@@ -1,6 +1,7 @@
 import { concat, encodeHex } from '../lib/bytes.js';
 import { ED25519_PKCS8_PREFIX } from '../lib/der.js';
 import type {
+  AllocBytes,
   DecodeUtf8,
   Ed25519Signer,
   Ed25519Verifier,
@@ -84,3 +85,5 @@ export const timingSafeEqual: TimingSafeEqual = (expected, actual) => {
 const decoder = new TextDecoder();
 
 export const decodeUtf8: DecodeUtf8 = (bytes) => decoder.decode(bytes);
+
+export const allocBytes: AllocBytes = (size) => new Uint8Array(size);

@@ -1,4 +1,4 @@
-import { decodeUtf8 } from '#crypto';
+import { allocBytes, decodeUtf8 } from '#crypto';
 import type { Part } from '../crypto/provider.js';
 import { WebhookVerificationError } from '../errors.js';
 
@@ -81,7 +81,7 @@ export const decodeBase64 = (text: string): Uint8Array | undefined => {
         ? 2
         : 1
       : 0;
-  const bytes = new Uint8Array((length / 4) * 3 - padding);
+  const bytes = allocBytes((length / 4) * 3 - padding);
   const whole = padding === 0 ? length : length - 4;
   let out = 0;
   // Four characters, three bytes at a time; any character outside the alphabet makes
@@ -122,7 +122,7 @@ const nibble = (code: number): number =>
 /** Lower-case hex only, so no two header strings decode to the same signature. */
 export const decodeHex = (text: string): Uint8Array | undefined => {
   if (text.length % 2 !== 0) return undefined;
-  const bytes = new Uint8Array(text.length / 2);
+  const bytes = allocBytes(text.length / 2);
   for (let i = 0; i < bytes.length; i++) {
     const high = nibble(text.charCodeAt(2 * i));
     const low = nibble(text.charCodeAt(2 * i + 1));
