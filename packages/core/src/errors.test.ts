@@ -26,6 +26,16 @@ describe('WebhookVerificationError', () => {
     }
   });
 
+  it('records no stack frames, and leaves Error.stackTraceLimit as it was', () => {
+    // A refusal is an answer to a request, not a bug; capturing its stack cost more than
+    // the HMAC, so forged traffic cost more to refuse than valid traffic to accept.
+    const limit = Error.stackTraceLimit;
+    const error = new WebhookVerificationError('signature_mismatch', 'no match');
+    expect(error.stack).toBe('WebhookVerificationError: no match');
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(new Error('bug').stack).toContain('\n    at ');
+  });
+
   it('keeps a cause', () => {
     const cause = new Error('socket');
     expect(new WebhookVerificationError('invalid_payload', 'm', { cause }).cause).toBe(cause);

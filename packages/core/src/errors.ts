@@ -60,6 +60,8 @@ const brand = Symbol.for('hookguard.WebhookVerificationError');
  * }
  * ```
  */
+const V8Error = Error as { stackTraceLimit?: number };
+
 export class WebhookVerificationError extends Error {
   override readonly name = 'WebhookVerificationError';
   readonly code: ErrorCode;
@@ -72,7 +74,13 @@ export class WebhookVerificationError extends Error {
     message: string,
     options?: { cause?: unknown; headers?: Readonly<Record<string, string>> },
   ) {
+    // A refusal is an answer to a request, not a bug: its stack would only say "inside
+    // verify()", and capturing one cost more than the HMAC, so forged traffic cost more to
+    // refuse than valid traffic to accept.
+    const { stackTraceLimit } = V8Error;
+    V8Error.stackTraceLimit = 0;
     super(message, options);
+    V8Error.stackTraceLimit = stackTraceLimit;
     this.code = code;
     this.status = errorStatus[code];
     if (options?.headers !== undefined) this.headers = Object.freeze({ ...options.headers });
