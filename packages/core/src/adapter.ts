@@ -291,6 +291,41 @@ export function settleOnEnd(
 }
 
 /**
+ * For a refusal that leaves a Node request's body unread (413, 408), call before answering.
+ * Node destroys the connection once the answer is written, and a client still sending then
+ * gets a reset (EPIPE, ECONNRESET) that often comes before it reads the answer. Instead the
+ * answer goes out with a FIN, what the client still sends is read and dropped, and the
+ * socket is destroyed when the client closes or after 500 ms (a lingering close, as Go's
+ * server and nginx do).
+ *
+ * @example
+ * ```ts
+ * import { leavesBodyUnread, lingerOnClose } from '@hookguard/core';
+ * if (leavesBodyUnread(error)) lingerOnClose(req);
+ * ```
+ */
+export function lingerOnClose({ socket }: { socket?: LingeringSocket | null }): void {
+  if (!socket || socket.destroyed) return;
+  socket.destroySoon = function lingeringClose(this: LingeringSocket) {
+    this.end();
+    const timer = setTimeout(() => this.destroy(), LINGER_MS);
+    (timer as { unref?: () => void }).unref?.();
+    this.once('close', () => clearTimeout(timer));
+  };
+}
+
+const LINGER_MS = 500;
+
+/** The part of a Node socket {@link lingerOnClose} uses. */
+interface LingeringSocket {
+  readonly destroyed: boolean;
+  destroySoon?: () => void;
+  end(): unknown;
+  destroy(): unknown;
+  once(event: 'close', listener: () => void): unknown;
+}
+
+/**
  * Whether the refusal left the rest of the body unread, so the connection should close.
  *
  * @example

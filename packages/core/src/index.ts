@@ -1,5 +1,12 @@
 export type { AdapterOptions, AdapterPolicy, Admission, Answer } from './adapter.js';
-export { adapterPolicy, duplicate, leavesBodyUnread, refusal, settleOnEnd } from './adapter.js';
+export {
+  adapterPolicy,
+  duplicate,
+  leavesBodyUnread,
+  lingerOnClose,
+  refusal,
+  settleOnEnd,
+} from './adapter.js';
 export type { AnyOf, AuthMethod, Guard } from './any-of.js';
 export { anyOf } from './any-of.js';
 export type { ApiKeyEntry, ApiKeyOptions } from './api-key.js';

@@ -2,6 +2,7 @@ import {
   duplicate,
   type Guard,
   leavesBodyUnread,
+  lingerOnClose,
   type ReplayClaim,
   redactParams,
   redactQuery,
@@ -11,7 +12,6 @@ import {
 } from '@hookguard/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { rawBodyOf } from './capture-raw-body.js';
-import { lingerOnClose } from './linger.js';
 import { asValue, Refused } from './refused.js';
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 

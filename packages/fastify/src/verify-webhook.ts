@@ -2,6 +2,7 @@ import {
   type Admission,
   duplicate,
   leavesBodyUnread,
+  lingerOnClose,
   parsePayload,
   redactParams,
   redactQuery,
@@ -12,7 +13,6 @@ import {
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
 import type {} from './fastify-request.js'; // request.webhook's and request.auth's types
-import { lingerOnClose } from './linger.js';
 import { addRawBodyParser } from './raw-body-parser.js';
 import { rawBodyUnavailable } from './raw-body-unavailable.js';
 import { asValue, Refused } from './refused.js';
