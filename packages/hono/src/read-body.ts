@@ -1,21 +1,35 @@
-import { type NodeRequestLike, readRawBody, WebhookVerificationError } from '@hookguard/core';
+import {
+  type lingerOnClose,
+  type NodeRequestLike,
+  readRawBody,
+  WebhookVerificationError,
+} from '@hookguard/core';
 import type { Context, HonoRequest } from 'hono';
 
-/** A Node request as @hono/node-server passes it, with what {@link readBody} needs of it. */
-export type Incoming = NodeRequestLike & { readonly method?: string; rawBody?: Uint8Array };
+/** A Node request as @hono/node-server passes it, with what this adapter needs of it. */
+export type Incoming = NodeRequestLike &
+  Parameters<typeof lingerOnClose>[0] & { readonly method?: string; rawBody?: Uint8Array };
 
 const exactBuffer = (bytes: Uint8Array): ArrayBuffer =>
   bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
     ? (bytes.buffer as ArrayBuffer)
     : (bytes.slice().buffer as ArrayBuffer);
 
-// @hono/node-server passes the Node request as c.env.incoming and builds c.req.raw lazily
-// over it. While c.req.raw is still that lazy object (no Request built from it, none swapped
-// in), reading the Node stream and headers directly skips the web stream, the undici Request
-// and its Headers, which cost more than verifying. Anywhere else: the Fetch Request.
-export const nodeIncoming = (c: Context): Incoming | undefined => {
+/** The Node request @hono/node-server passes as `c.env.incoming`; none on other runtimes. */
+export const nodeRequest = (c: Context): Incoming | undefined => {
   const incoming = (c.env as { incoming?: Incoming } | undefined)?.incoming;
-  if (typeof incoming?.on !== 'function' || typeof incoming.headers !== 'object') return undefined;
+  return typeof incoming?.on === 'function' && typeof incoming.headers === 'object'
+    ? incoming
+    : undefined;
+};
+
+// @hono/node-server builds c.req.raw lazily over the Node request. While c.req.raw is still
+// that lazy object (no Request built from it, none swapped in), reading the Node stream and
+// headers directly skips the web stream, the undici Request and its Headers, which cost more
+// than verifying. Anywhere else: the Fetch Request.
+export const nodeIncoming = (c: Context): Incoming | undefined => {
+  const incoming = nodeRequest(c);
+  if (!incoming) return undefined;
   let lazy = false;
   for (const key of Object.getOwnPropertySymbols(c.req.raw)) {
     if (key.description === 'requestCache') return undefined;

@@ -6,6 +6,7 @@ import {
   type Guard,
   type HeadersLike,
   leavesBodyUnread,
+  lingerOnClose,
   type ReplayClaim,
   redactQuery,
   refusal,
@@ -13,7 +14,7 @@ import {
   WebhookVerificationError,
 } from '@hookguard/core';
 import type { Context, MiddlewareHandler } from 'hono';
-import { bodyUnread, nodeIncoming, readBody } from './read-body.js';
+import { bodyUnread, nodeIncoming, nodeRequest, readBody } from './read-body.js';
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
 /**
@@ -76,8 +77,13 @@ export function verifyWebhook<Payload = unknown>(
 
   const refuse = (error: unknown, c: Context, headers: HeadersLike, bodyUnread: boolean) => {
     if (!(error instanceof WebhookVerificationError)) throw error;
-    // A refusal onError builds with c.text() or c.json() closes the connection too.
-    if (bodyUnread || leavesBodyUnread(error)) c.header('connection', 'close');
+    if (bodyUnread || leavesBodyUnread(error)) {
+      // A refusal onError builds with c.text() or c.json() closes the connection too.
+      c.header('connection', 'close');
+      // Or a client still sending would get a reset (EPIPE) before it reads the answer.
+      const incoming = nodeRequest(c);
+      if (incoming) lingerOnClose(incoming);
+    }
     if (onError) return onError(error, c);
     const answer = refusal(error, requestId(headers));
     return respond(
