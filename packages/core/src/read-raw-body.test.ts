@@ -188,6 +188,32 @@ describe('readRawBody(IncomingMessage)', () => {
     expect(read?.code).toBe('raw_body_unavailable');
   });
 
+  it('holds only the bytes that arrived, not what Content-Length promises', async () => {
+    const declared = 32 * 1024 * 1024;
+    const held = new Promise<number>((resolve) => {
+      server = createServer((req) => {
+        const before = process.memoryUsage().arrayBuffers;
+        readRawBody(req, { limit: declared }).catch(() => {});
+        // Registered after readRawBody's own listener, so it runs once that one has the chunk.
+        req.once('data', () => resolve(process.memoryUsage().arrayBuffers - before));
+      });
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    const client = httpRequest({
+      port,
+      host: '127.0.0.1',
+      method: 'POST',
+      headers: { 'content-length': declared },
+    });
+    client.on('error', () => {});
+    client.write(bytes(1024));
+    // A client that declares 32 MiB and sends 1 KiB must not cost the server 32 MiB.
+    expect(await held).toBeLessThan(4 * 1024 * 1024);
+    client.destroy();
+  });
+
   it('returns the exact bytes of a declared body arriving in pieces', async () => {
     const { port, outcomes } = await listen((req) => readRawBody(req, { limit: 200_000 }));
     const pieces = [bytes(1, 7), bytes(65_536, 8), Uint8Array.of(0, 0xff), bytes(100_000, 9)];
