@@ -190,17 +190,20 @@ describe('readRawBody(IncomingMessage)', () => {
 
   it('holds only the bytes that arrived, not what Content-Length promises', async () => {
     const declared = 32 * 1024 * 1024;
+    let report: (held: number) => void = () => {};
     const held = new Promise<number>((resolve) => {
-      server = createServer((req) => {
-        const before = process.memoryUsage().arrayBuffers;
-        readRawBody(req, { limit: declared }).catch(() => {});
-        // Registered after readRawBody's own listener, so it runs once that one has the chunk.
-        req.once('data', () => resolve(process.memoryUsage().arrayBuffers - before));
-      });
+      report = resolve;
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
+    const reader = createServer((req) => {
+      const before = process.memoryUsage().arrayBuffers;
+      readRawBody(req, { limit: declared }).catch(() => {});
+      // Registered after readRawBody's own listener, so it runs once that one has the chunk.
+      req.once('data', () => report(process.memoryUsage().arrayBuffers - before));
+    });
+    server = reader;
+    reader.listen(0, '127.0.0.1');
+    await once(reader, 'listening');
+    const { port } = reader.address() as AddressInfo;
     const client = httpRequest({
       port,
       host: '127.0.0.1',
