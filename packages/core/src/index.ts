@@ -65,3 +65,4 @@ export type {
   VerifyInput,
   WebhookScheme,
 } from './types.js';
+export { Refused, verifyDelivery } from './verify-delivery.js';
