@@ -3,16 +3,17 @@ import {
   type Guard,
   leavesBodyUnread,
   lingerOnClose,
+  Refused,
   type ReplayClaim,
   redactParams,
   redactQuery,
   settleOnEnd,
   type VerifiedWebhook,
+  verifyDelivery,
   WebhookVerificationError,
 } from '@hookguard/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { rawBodyOf } from './capture-raw-body.js';
-import { asValue, Refused } from './refused.js';
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
 /**
@@ -92,17 +93,15 @@ export function verifyWebhook<Payload = unknown>(
         req.auth = auth;
         return next();
       }
-      const verified = await scheme
-        .verify({
-          headers: req.headers,
-          body: await rawBodyOf(req, limit, bodyTimeoutMs),
-          // Only schemes that sign the URL (Twilio) read it; `req.protocol` honours `trust
-          // proxy` and asks the socket for its peer, so it is not worked out for the others.
-          get url() {
-            return `${req.protocol}://${req.get('host')}${originalUrl}`;
-          },
-        })
-        .catch(asValue);
+      const body = await rawBodyOf(req, limit, bodyTimeoutMs);
+      // Only schemes that sign the URL (Twilio) ask for it; `req.protocol` honours `trust
+      // proxy` and asks the socket for its peer, so it is not worked out for the others.
+      const verified = await verifyDelivery(
+        scheme,
+        req.headers,
+        body,
+        () => `${req.protocol}://${req.get('host')}${originalUrl}`,
+      );
       if (verified instanceof Refused) return refuse(verified.error, req, res, next);
       delivery = verified;
       // No `await` without a guard: it would cost a turn of the microtask queue for nothing.
