@@ -1,4 +1,5 @@
 import {
+  apiKey,
   codaiq,
   standardWebhooks,
   type VerifiedWebhook,
@@ -115,6 +116,44 @@ describe.each(majors)('fastify $major', ({ create }) => {
         expect((await send('/codaiq', standardHeaders)).body).toEqual(refusal('missing_header'));
         expect((await send('/standard', codaiqHeaders)).body).toEqual(refusal('missing_header'));
         expect(handled).toEqual(['/standard:standard-webhooks', '/codaiq:codaiq']);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('keeps each registration to itself when a signed scope nests in a key-guarded one', async () => {
+      const app = create();
+      const key = 'ck_nested_scope_key';
+      const handled: unknown[] = [];
+      await app.register(async (outer) => {
+        await outer.register(verifyWebhook, {
+          scheme: apiKey({ header: 'x-api-key', keys: [key] }),
+        });
+        await outer.register(async (inner) => {
+          await inner.register(verifyWebhook, { scheme });
+          inner.post('/both', async (req) => {
+            handled.push({ payload: req.body, id: req.webhook.id, auth: req.auth.method });
+            return { ok: true };
+          });
+        });
+      });
+      try {
+        await app.ready();
+        const headers = await scheme.sign({ body });
+        const send = (extra: Record<string, string>) =>
+          supertest(app.server)
+            .post('/both')
+            .set({ ...headers, ...extra, 'content-type': 'application/json' })
+            .send(body);
+        expect((await send({ 'x-api-key': key })).status).toBe(200);
+        expect(handled).toEqual([
+          { payload: JSON.parse(body), id: headers['webhook-id'], auth: 'standard-webhooks' },
+        ]);
+        expect((await send({})).body).toEqual(refusal('missing_credentials'));
+        expect((await send({ 'x-api-key': 'ck_wrong' })).body).toEqual(
+          refusal('invalid_credentials'),
+        );
+        expect(handled).toHaveLength(1);
       } finally {
         await app.close();
       }

@@ -4,10 +4,12 @@ import {
   leavesBodyUnread,
   lingerOnClose,
   parsePayload,
+  Refused,
   redactParams,
   redactQuery,
   refusal,
   settleOnEnd,
+  verifyDelivery,
   WebhookVerificationError,
 } from '@hookguard/core';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
@@ -15,16 +17,19 @@ import { fastifyPlugin } from 'fastify-plugin';
 import type {} from './fastify-request.js'; // request.webhook's and request.auth's types
 import { addRawBodyParser } from './raw-body-parser.js';
 import { rawBodyUnavailable } from './raw-body-unavailable.js';
-import { asValue, Refused } from './refused.js';
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
 const EMPTY = new Uint8Array(0);
+type Admitted = { admission: Admission; url: string };
+const slots = (request: FastifyRequest) => request as unknown as Record<symbol, unknown>;
 
 async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebhookOptions) {
   const { limit, bodyTimeoutMs, onError, admit, readsBody, redacted, requestId } =
     checkOptions(options);
-  const signed = new WeakMap<FastifyRequest, { admission: Admission; url: string }>();
-  const unread = new WeakMap<FastifyRequest, unknown>();
+  // Per-request state in decorated slots, a pair per registration (guarded scopes may nest),
+  // rather than WeakMaps: an entry per request is work for every garbage collection.
+  const ADMITTED = Symbol('hookguard.admitted');
+  const UNREAD = Symbol('hookguard.unread');
 
   const refuse = async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     if (!(error instanceof WebhookVerificationError)) throw error;
@@ -45,8 +50,9 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
     // Set only on guarded routes; the types speak for those, where it is never null.
     if (!fastify.hasRequestDecorator(name)) fastify.decorateRequest(name, null as never);
   }
+  for (const slot of [ADMITTED, UNREAD]) fastify.decorateRequest(slot, null);
 
-  if (readsBody) addRawBodyParser(fastify, limit, bodyTimeoutMs, unread);
+  if (readsBody) addRawBodyParser(fastify, limit, bodyTimeoutMs, UNREAD);
 
   // Decided on the headers alone, so a key request or an unsigned upload is never read.
   fastify.addHook('onRequest', async function admitRequest(request, reply) {
@@ -59,17 +65,18 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
     try {
       const admission = await admit({ headers: request.headers, url });
       if (admission.auth) request.auth = admission.auth;
-      else signed.set(request, { admission, url });
+      else slots(request)[ADMITTED] = { admission, url };
     } catch (error) {
       return refuse(error, request, reply);
     }
   });
 
-  fastify.addHook('preValidation', async function verifyDelivery(request, reply) {
+  fastify.addHook('preValidation', async function checkDelivery(request, reply) {
     try {
-      if (unread.has(request)) throw unread.get(request);
+      const { [ADMITTED]: admitted, [UNREAD]: unread } = slots(request);
+      if (unread !== null) throw unread;
       const body = request.body ?? EMPTY;
-      const { admission, url } = signed.get(request) ?? {};
+      const { admission, url } = (admitted as Admitted | null) ?? {};
       if (!admission?.scheme) {
         // A key request where raw bodies are read: its body is parsed as a payload would be.
         if (readsBody && body instanceof Uint8Array)
@@ -77,16 +84,13 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
         return;
       }
       if (!(body instanceof Uint8Array)) throw rawBodyUnavailable();
-      const delivery = await admission.scheme
-        .verify({
-          headers: request.headers,
-          body,
-          // Only schemes that sign the URL (Twilio) read it; `protocol` honours `trustProxy`.
-          get url() {
-            return `${request.protocol}://${request.headers.host}${url}`;
-          },
-        })
-        .catch(asValue);
+      // Only schemes that sign the URL (Twilio) ask for it; `protocol` honours `trustProxy`.
+      const delivery = await verifyDelivery(
+        admission.scheme,
+        request.headers,
+        body,
+        () => `${request.protocol}://${request.headers.host}${url}`,
+      );
       if (delivery instanceof Refused) return refuse(delivery.error, request, reply);
       // No `await` without a guard: it would cost a turn of the microtask queue for nothing.
       const claim = admission.guard ? await admission.guard.claim(delivery) : undefined;
