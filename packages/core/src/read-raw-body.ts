@@ -1,5 +1,6 @@
 import { WebhookVerificationError } from './errors.js';
 import { concat } from './lib/bytes.js';
+import { unwatch, watch } from './lib/deadlines.js';
 
 /**
  * The parts of Node's `IncomingMessage` that {@link readRawBody} uses; any readable
@@ -38,7 +39,8 @@ export interface ReadRawBodyOptions {
   /**
    * Longest time, in ms, for the whole body to arrive; a body still arriving then is
    * refused with `body_timeout` (408). Default 30 000. Bounds the total, not the idle
-   * time, so a client trickling a byte at a time cannot hold the read open.
+   * time, so a client trickling a byte at a time cannot hold the read open. On Node one
+   * sweep serves every read, so the refusal may come up to a tenth of `timeoutMs` late.
    */
   timeoutMs?: number;
 }
@@ -205,13 +207,13 @@ const readNode = (
     // quarter (bench/findings.md, part 9). A body that comes whole is kept uncopied.
     const chunks: Uint8Array[] = [];
     let size = 0;
-    const timer = setTimeout(() => {
+    const expire = () => {
       // Stop pulling from the socket; the caller answers 408 and closes.
       request.pause();
       settle(timedOut(timeoutMs));
-    }, timeoutMs);
+    };
     const settle = (error?: WebhookVerificationError) => {
-      clearTimeout(timer);
+      unwatch(expire);
       request.removeListener('data', onData);
       request.removeListener('end', onEnd);
       request.removeListener('error', onError);
@@ -237,6 +239,7 @@ const readNode = (
     request.on('end', onEnd);
     request.on('error', onError);
     request.on('close', onClose);
+    watch(expire, timeoutMs);
     // A 'data' listener alone does not restart a stream someone paused explicitly.
     request.resume();
   });
