@@ -1,41 +1,30 @@
 import {
   type Admission,
   type Answer,
-  type Authenticated,
   duplicate,
   type Guard,
   type HeadersLike,
   leavesBodyUnread,
   lingerOnClose,
+  Refused,
   type ReplayClaim,
   redactQuery,
   refusal,
   type VerifiedWebhook,
+  verifyDelivery,
   WebhookVerificationError,
 } from '@hookguard/core';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyUnread, nodeIncoming, nodeRequest, readBody } from './read-body.js';
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
+import type { WebhookVariables } from './webhook-variables.js';
 
-/**
- * The context variables {@link verifyWebhook} sets: `c.get('webhook')` is the verified delivery.
- *
- * @example
- * ```ts
- * import { Hono } from 'hono';
- * import type { WebhookVariables } from '@hookguard/hono';
- *
- * const app = new Hono<{ Variables: WebhookVariables<{ type: string }> }>();
- * ```
- */
-export type WebhookVariables<Payload = unknown> = {
-  webhook: VerifiedWebhook<Payload>;
-  auth: Authenticated;
-};
+const CLOSE = { connection: 'close' };
 
-// A fresh headers object: @hono/node-server adds content-length to the one it is given.
-const respond = ({ status, headers, body }: Answer): Response =>
-  new Response(JSON.stringify(body), { status, headers: { ...headers } });
+// A fresh headers object, since @hono/node-server adds content-length to it. Not a spread
+// copy: adding to one builds a new hidden class (V8 map) for every response.
+const respond = ({ status, headers, body }: Answer, more?: typeof CLOSE): Response =>
+  new Response(JSON.stringify(body), { status, headers: Object.assign({}, headers, more) });
 
 /**
  * Hono middleware that lets a request through only when `guard` accepts it: a signed
@@ -85,10 +74,7 @@ export function verifyWebhook<Payload = unknown>(
       if (incoming) lingerOnClose(incoming);
     }
     if (onError) return onError(error, c);
-    const answer = refusal(error, requestId(headers));
-    return respond(
-      bodyUnread ? { ...answer, headers: { ...answer.headers, connection: 'close' } } : answer,
-    );
+    return respond(refusal(error, requestId(headers)), bodyUnread ? CLOSE : undefined);
   };
 
   return async function verifyWebhookMiddleware(c, next) {
@@ -115,7 +101,9 @@ export function verifyWebhook<Payload = unknown>(
     let signal: AbortSignal | undefined;
     try {
       const body = await readBody(c.req, incoming, limit, bodyTimeoutMs);
-      delivery = await scheme.verify({ headers, body, url: raw.url });
+      const verified = await verifyDelivery(scheme, headers, body, () => raw.url);
+      if (verified instanceof Refused) return refuse(verified.error, c, headers, false);
+      delivery = verified;
       if (guard) {
         // Taken before the store answers, so it aborts if the client leaves meanwhile; on
         // @hono/node-server only now, after the body is read, since it builds c.req.raw.
