@@ -36,6 +36,18 @@ describe('WebhookVerificationError', () => {
     expect(new Error('bug').stack).toContain('\n    at ');
   });
 
+  it('is still made, with its stack, where Error.stackTraceLimit is read-only (SES lockdown)', () => {
+    const own = Object.getOwnPropertyDescriptor(Error, 'stackTraceLimit');
+    Object.defineProperty(Error, 'stackTraceLimit', { ...own, writable: false });
+    try {
+      const error = new WebhookVerificationError('signature_mismatch', 'no match');
+      expect(error).toMatchObject({ code: 'signature_mismatch', status: 401, message: 'no match' });
+      expect(Error.stackTraceLimit).toBe(own?.value);
+    } finally {
+      Object.defineProperty(Error, 'stackTraceLimit', own ?? { value: 10 });
+    }
+  });
+
   it('keeps a cause', () => {
     const cause = new Error('socket');
     expect(new WebhookVerificationError('invalid_payload', 'm', { cause }).cause).toBe(cause);

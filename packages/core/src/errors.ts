@@ -62,6 +62,16 @@ const brand = Symbol.for('hookguard.WebhookVerificationError');
  */
 const V8Error = Error as { stackTraceLimit?: number };
 
+// Under a frozen `Error` (SES lockdown) the limit is read-only: refusals then keep a stack.
+const lowerStackLimit = (): boolean => {
+  try {
+    V8Error.stackTraceLimit = 0;
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 export class WebhookVerificationError extends Error {
   override readonly name = 'WebhookVerificationError';
   readonly code: ErrorCode;
@@ -78,9 +88,9 @@ export class WebhookVerificationError extends Error {
     // verify()", and capturing one cost more than the HMAC, so forged traffic cost more to
     // refuse than valid traffic to accept.
     const { stackTraceLimit } = V8Error;
-    V8Error.stackTraceLimit = 0;
+    const lowered = lowerStackLimit();
     super(message, options);
-    V8Error.stackTraceLimit = stackTraceLimit;
+    if (lowered) V8Error.stackTraceLimit = stackTraceLimit;
     this.code = code;
     this.status = errorStatus[code];
     if (options?.headers !== undefined) this.headers = Object.freeze({ ...options.headers });
