@@ -366,6 +366,30 @@ describe('readRawBody(Request)', () => {
     await expectRejection(readRawBody(broken), 'invalid_payload');
   });
 
+  it('answers payload_too_large when the server cut the stream for its own size limit (413)', async () => {
+    // As SvelteKit's adapter-node does past BODY_SIZE_LIMIT: the stream errors with a 413.
+    const cut = (reason: unknown) =>
+      new Request('http://localhost/', {
+        method: 'POST',
+        body: new ReadableStream({
+          pull(controller) {
+            controller.enqueue(bytes(100));
+            controller.error(reason);
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit);
+    const tooLarge = Object.assign(new Error('Content-length of 614400 exceeds limit'), {
+      status: 413,
+    });
+    const error = await readRawBody(cut(tooLarge)).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'payload_too_large', status: 413, cause: tooLarge });
+    // Any other status, or none, is still an unreadable body.
+    for (const other of [Object.assign(new Error('x'), { status: 400 }), 'reset', null]) {
+      await expectRejection(readRawBody(cut(other)), 'invalid_payload');
+    }
+  });
+
   it.each([-1, 1.5, Number.NaN, '10'])('throws a TypeError for limit %s', async (limit) => {
     await expect(
       readRawBody(new Request('http://localhost/'), { limit: limit as number }),

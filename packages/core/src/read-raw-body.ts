@@ -86,6 +86,18 @@ const incomplete = (cause?: unknown) =>
     { cause },
   );
 
+// A server may cut the body for its own size limit before hookguard's (SvelteKit's
+// adapter-node past BODY_SIZE_LIMIT errors the stream with a 413): that is a body too large,
+// not a broken one.
+const unreadable = (cause: unknown) =>
+  (cause as { status?: unknown } | null)?.status === 413
+    ? new WebhookVerificationError(
+        'payload_too_large',
+        'The request body is larger than this server accepts; it refused the body while it was being read.',
+        { cause },
+      )
+    : incomplete(cause);
+
 const timedOut = (timeoutMs: number) =>
   new WebhookVerificationError(
     'body_timeout',
@@ -174,7 +186,7 @@ const readFetch = async (
       try {
         result = await reader.read();
       } catch (cause) {
-        throw expired ? timedOut(timeoutMs) : incomplete(cause);
+        throw expired ? timedOut(timeoutMs) : unreadable(cause);
       }
       if (expired) throw timedOut(timeoutMs);
       if (result.done) return concat(chunks);
