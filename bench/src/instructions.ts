@@ -113,14 +113,17 @@ const count = async (variant: Variant, mode: Mode) => {
       Number(/^totals:\s+(\d+)/m.exec(readFileSync(join(dir, file), 'utf8'))?.[1] ?? Number.NaN);
     const files = readdirSync(dir).filter((name) => name.startsWith('callgrind.out'));
     const main = profiles ? Number.NaN : totals('callgrind.out-01');
-    const all = files.reduce((sum, file) => sum + totals(file), 0);
+    // The file without a thread suffix holds no totals when threads are counted apart.
+    const all = files.map(totals).reduce((sum, n) => (Number.isNaN(n) ? sum : sum + n), 0);
     const counted = statuses.length;
     const refused = statuses.filter((status) => status !== 200).length;
     return { perRequest: main / counted, allThreads: all / counted, counted, refused };
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
-    if (values.keep && existsSync(out))
-      copyFileSync(out, join(values.keep, `${variant}-${mode}.out`));
+    // The main thread's counts: with --separate-threads that is the file suffixed -01.
+    const mainOut = `${out}-01`;
+    if (values.keep && existsSync(mainOut))
+      copyFileSync(mainOut, join(values.keep, `${variant}-${mode}.out`));
     rmSync(dir, { recursive: true, force: true });
   }
 };
