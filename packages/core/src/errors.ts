@@ -38,6 +38,18 @@ export type ErrorCode = keyof typeof errorStatus;
 
 const brand = Symbol.for('hookguard.WebhookVerificationError');
 
+const V8Error = Error as { stackTraceLimit?: number };
+
+// Under a frozen `Error` (SES lockdown) the limit is read-only: refusals then keep a stack.
+const lowerStackLimit = (): boolean => {
+  try {
+    V8Error.stackTraceLimit = 0;
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /**
  * The one error type hookguard throws for a delivery it refuses.
  *
@@ -60,18 +72,6 @@ const brand = Symbol.for('hookguard.WebhookVerificationError');
  * }
  * ```
  */
-const V8Error = Error as { stackTraceLimit?: number };
-
-// Under a frozen `Error` (SES lockdown) the limit is read-only: refusals then keep a stack.
-const lowerStackLimit = (): boolean => {
-  try {
-    V8Error.stackTraceLimit = 0;
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 export class WebhookVerificationError extends Error {
   override readonly name = 'WebhookVerificationError';
   readonly code: ErrorCode;
