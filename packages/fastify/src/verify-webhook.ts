@@ -52,7 +52,11 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
   }
   for (const slot of [ADMITTED, UNREAD]) fastify.decorateRequest(slot, null);
 
-  if (readsBody) addRawBodyParser(fastify, limit, bodyTimeoutMs, UNREAD);
+  if (readsBody) {
+    addRawBodyParser(fastify, limit, bodyTimeoutMs, (request, error) => {
+      slots(request)[UNREAD] = error;
+    });
+  }
 
   // Decided on the headers alone, so a key request or an unsigned upload is never read.
   fastify.addHook('onRequest', async function admitRequest(request, reply) {
