@@ -22,6 +22,17 @@ describe('sh quoting, checked by a real sh', () => {
     );
   });
 
+  it.each([
+    ['-', '-'],
+    ['-v', '-v'],
+    ['--', '--'],
+    ['-1', '-1'],
+    ['a-b', 'a-b'],
+  ])('printfFormat of %j is not read as a printf option', async (text, expected) => {
+    const out = await sh(`printf ${shellQuote(printfFormat(Buffer.from(text)))}`);
+    expect(out.toString()).toBe(expected);
+  });
+
   it("printfFormat reproduces any bytes exactly with sh's printf", async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), async (bytes) => {

@@ -5,12 +5,14 @@ export const shellQuote = (text: string): string => `'${text.replaceAll("'", `'\
  * A `printf` format that writes `bytes` exactly: printable ASCII as itself, `%` doubled,
  * and everything else (quotes, backslashes, control and non-ASCII bytes) as a three-digit
  * octal escape, which POSIX printf decodes in its format string. Three digits always, so
- * a digit after an escape is never read as part of it.
+ * a digit after an escape is never read as part of it. A leading `-` is escaped too: sh's
+ * printf would read the format as an option (`-v`, `--`) and print nothing.
  */
 export const printfFormat = (bytes: Uint8Array): string => {
   let format = '';
   for (const byte of bytes) {
     if (byte === 0x25) format += '%%';
+    else if (byte === 0x2d && format === '') format += '\\055';
     else if (byte >= 0x20 && byte <= 0x7e && byte !== 0x27 && byte !== 0x5c) {
       format += String.fromCharCode(byte);
     } else format += `\\${byte.toString(8).padStart(3, '0')}`;
