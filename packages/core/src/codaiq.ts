@@ -13,6 +13,7 @@ import {
   toList,
 } from './lib/options.js';
 import { parseTimedSignatures, type TimedSignatureFormat } from './lib/timed-signatures.js';
+import { verifyFrom } from './lib/verify-now.js';
 import type { Secret, VerifiedWebhook, WebhookScheme } from './types.js';
 
 /**
@@ -75,7 +76,7 @@ export function codaiq(options: CodaiqOptions): WebhookScheme {
     toleranceSeconds: tolerance,
     requiredHeaders: [[SIGNATURE]],
 
-    async verify({ headers, body }): Promise<VerifiedWebhook> {
+    verify: verifyFrom(({ headers, body }) => {
       const { time: t, signatures: v1 } = parseTimedSignatures(
         requireHeader(headers, SIGNATURE),
         FORMAT,
@@ -97,22 +98,23 @@ export function codaiq(options: CodaiqOptions): WebhookScheme {
       }
 
       const rawBody = rawBytes(body);
-      const signed = [`${t}.`, rawBody];
-      const found = matchHmac(hmacs, signed, v1);
-      const matched = found instanceof Promise ? await found : found;
-      if (!matched) {
-        throw new WebhookVerificationError(
-          'signature_mismatch',
-          'No v1= signature in X-Codaiq-Signature matches this body with the configured secret. Check the secret, and that the body reaches the verifier byte for byte as sent (no JSON parser before it).',
-        );
-      }
-      return {
-        scheme: 'codaiq',
-        timestamp: new Date(milliseconds),
-        payload: parseJson(rawBody),
-        rawBody,
+      const delivery = (matched: boolean): VerifiedWebhook => {
+        if (!matched) {
+          throw new WebhookVerificationError(
+            'signature_mismatch',
+            'No v1= signature in X-Codaiq-Signature matches this body with the configured secret. Check the secret, and that the body reaches the verifier byte for byte as sent (no JSON parser before it).',
+          );
+        }
+        return {
+          scheme: 'codaiq',
+          timestamp: new Date(milliseconds),
+          payload: parseJson(rawBody),
+          rawBody,
+        };
       };
-    },
+      const found = matchHmac(hmacs, [`${t}.`, rawBody], v1);
+      return found instanceof Promise ? found.then(delivery) : delivery(found);
+    }),
 
     async sign({ body, timestamp = now() }) {
       if (!Number.isSafeInteger(timestamp) || timestamp < 0) {

@@ -1,4 +1,5 @@
 import { ed25519Signer, ed25519Verifier, hmacSha256 } from '#crypto';
+import type { Ed25519Verify, MaybePromise, Part } from './crypto/provider.js';
 import { WebhookVerificationError } from './errors.js';
 import {
   decodeBase64,
@@ -21,6 +22,7 @@ import {
   MAX_SIGNATURES,
   toList,
 } from './lib/options.js';
+import { verifyFrom } from './lib/verify-now.js';
 import type { HeadersLike, Secret, VerifiedWebhook, WebhookScheme } from './types.js';
 
 /**
@@ -96,6 +98,22 @@ const parseSignatures = (header: string, name: string) => {
 
 const decodeSignature = (text: string): Uint8Array => decodeBase64(text) ?? EMPTY;
 
+// Every key is tried against every candidate before deciding, as matchHmac does for v1.
+const matchEd25519 = async (
+  verifiers: readonly Ed25519Verify[],
+  signed: readonly Part[],
+  candidates: readonly Uint8Array[],
+  hmacFound: MaybePromise<boolean>,
+): Promise<boolean> => {
+  let matched = await hmacFound;
+  for (const verify of verifiers) {
+    for (const candidate of candidates) {
+      matched = (candidate.byteLength === 64 && (await verify(signed, candidate))) || matched;
+    }
+  }
+  return matched;
+};
+
 /**
  * A Standard Webhooks scheme (spec 1.0.0): `webhook-id`, `webhook-timestamp` and
  * `webhook-signature` headers (or the `svix-*` set), `v1` HMAC-SHA256 and `v1a` Ed25519
@@ -137,7 +155,7 @@ export function standardWebhooks(options: StandardWebhooksOptions): WebhookSchem
     toleranceSeconds: tolerance,
     requiredHeaders: HEADER_SETS.map(({ id, timestamp, signature }) => [id, timestamp, signature]),
 
-    async verify({ headers, body }): Promise<VerifiedWebhook> {
+    verify: verifyFrom(({ headers, body }) => {
       const { names, id } = readId(headers);
       const timestamp = requireHeader(headers, names.timestamp);
       const signature = requireHeader(headers, names.signature, joinedLists);
@@ -162,27 +180,27 @@ export function standardWebhooks(options: StandardWebhooksOptions): WebhookSchem
 
       const rawBody = rawBytes(body);
       const signed = [`${id}.${timestamp}.`, rawBody];
-      const found = matchHmac(hmacs, signed, candidates.v1);
-      let matched = found instanceof Promise ? await found : found;
-      for (const verify of verifiers) {
-        for (const candidate of candidates.v1a) {
-          matched = (candidate.byteLength === 64 && (await verify(signed, candidate))) || matched;
+      const delivery = (matched: boolean): VerifiedWebhook => {
+        if (!matched) {
+          throw new WebhookVerificationError(
+            'signature_mismatch',
+            `No signature in ${names.signature} matches this body with the configured keys. Check the secret, and that the body reaches the verifier byte for byte as sent (no JSON parser before it).`,
+          );
         }
-      }
-      if (!matched) {
-        throw new WebhookVerificationError(
-          'signature_mismatch',
-          `No signature in ${names.signature} matches this body with the configured keys. Check the secret, and that the body reaches the verifier byte for byte as sent (no JSON parser before it).`,
-        );
-      }
-      return {
-        scheme: 'standard-webhooks',
-        id,
-        timestamp: new Date(seconds * 1000),
-        payload: parseJson(rawBody),
-        rawBody,
+        return {
+          scheme: 'standard-webhooks',
+          id,
+          timestamp: new Date(seconds * 1000),
+          payload: parseJson(rawBody),
+          rawBody,
+        };
       };
-    },
+      const found = matchHmac(hmacs, signed, candidates.v1);
+      if (verifiers.length > 0 && candidates.v1a.length > 0) {
+        return matchEd25519(verifiers, signed, candidates.v1a, found).then(delivery);
+      }
+      return found instanceof Promise ? found.then(delivery) : delivery(found);
+    }),
 
     async sign({ body, id = newMessageId(), timestamp = now() }) {
       if (!Number.isSafeInteger(timestamp) || timestamp < 0) {

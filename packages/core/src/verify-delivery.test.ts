@@ -1,6 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { codaiq } from './codaiq.js';
 import { WebhookVerificationError } from './errors.js';
+import { github } from './providers/github.js';
+import { hmacScheme } from './providers/hmac-scheme.js';
 import { twilio } from './providers/twilio.js';
 import { standardWebhooks } from './standard-webhooks.js';
 import { flipByte, SECRET } from './test-support.js';
@@ -66,5 +69,89 @@ describe('verifyDelivery', () => {
     asked = 0;
     await verifyDelivery(scheme, await scheme.sign({ body }), body, urlOf(url));
     expect(asked).toBe(0);
+  });
+
+  // On Node the HMAC is synchronous, so the answer needs no promise: a refusal is not even
+  // a rejected one, which Node's unhandled-rejection tracking would charge for.
+  const sync = process.env.HOOKGUARD_CRYPTO !== 'web';
+  const synchronous = [
+    ['standardWebhooks', scheme],
+    ['codaiq', codaiq({ secret: 'codaiq-secret' })],
+    [
+      'hmacScheme',
+      hmacScheme({
+        name: 'acme',
+        secret: 'acme-secret',
+        signatureHeader: 'x-acme-signature',
+        encoding: 'hex',
+      }),
+    ],
+  ] as const;
+
+  it.each(synchronous)(
+    `answers %s ${sync ? 'at once' : 'through a promise'}, as verify() would`,
+    async (_, each) => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.uint8Array({ maxLength: 64 }).map((bytes) => enc.encode(JSON.stringify([...bytes]))),
+          fc.nat(),
+          fc.boolean(),
+          async (body, at, tamper) => {
+            const headers = await each.sign({ body });
+            const sent = tamper ? flipByte(body, at % body.byteLength, at % 8) : body;
+            const answer = verifyDelivery(each, headers, sent, () => 'unused');
+            expect(answer instanceof Promise).toBe(!sync);
+            const settled = await answer;
+            const expected = await each.verify({ headers, body: sent }).then(
+              (delivery) => delivery,
+              (error: unknown) => new Refused(error),
+            );
+            expect(settled).toBeInstanceOf(tamper ? Refused : Object);
+            if (settled instanceof Refused) {
+              expect(settled.error).toBeInstanceOf(WebhookVerificationError);
+              expect(settled.error).toEqual((expected as Refused).error);
+            } else expect(settled).toEqual(expected);
+          },
+        ),
+        { numRuns: 50 },
+      );
+    },
+  );
+
+  it('refuses missing headers at once too, without a promise on Node', () => {
+    const answer = verifyDelivery(scheme, {}, enc.encode('{}'), () => 'unused');
+    expect(answer instanceof Promise).toBe(false);
+    expect((answer as Refused).error).toMatchObject({ code: 'missing_header' });
+  });
+
+  it('calls a verify() that a copy of the scheme replaced, as written', async () => {
+    const body = enc.encode('{"type":"x"}');
+    const headers = await scheme.sign({ body });
+    const seen: string[] = [];
+    const logged = {
+      ...scheme,
+      verify: (input: Parameters<typeof scheme.verify>[0]) => {
+        seen.push('verify');
+        return scheme.verify(input);
+      },
+    };
+    expect(await verifyDelivery(logged, headers, body, () => 'unused')).toMatchObject({
+      payload: { type: 'x' },
+    });
+    const refusing = { ...scheme, verify: () => Promise.reject(new Error('policy')) };
+    const refused = await verifyDelivery(refusing, headers, body, () => 'unused');
+    expect((refused as Refused).error).toEqual(new Error('policy'));
+    expect(seen).toEqual(['verify']);
+  });
+
+  it('keeps a provider that still verifies asynchronously working (GitHub)', async () => {
+    const hub = github({ secret: 'gh-secret' });
+    const body = enc.encode('{"zen":"hi"}');
+    const headers = await hub.sign({ body });
+    expect(await verifyDelivery(hub, headers, body, () => 'unused')).toMatchObject({
+      scheme: 'github',
+    });
+    const refused = await verifyDelivery(hub, headers, enc.encode('{"zen":"ho"}'), () => 'x');
+    expect((refused as Refused).error).toMatchObject({ code: 'signature_mismatch' });
   });
 });

@@ -1,3 +1,5 @@
+import type { MaybePromise } from './crypto/provider.js';
+import { verifyNowOf } from './lib/verify-now.js';
 import type { HeadersLike, VerifiedWebhook, VerifyInput, WebhookScheme } from './types.js';
 
 /**
@@ -36,15 +38,18 @@ const asValue = (error: unknown): Refused => new Refused(error);
 
 /**
  * For framework adapters: verifies a delivery's raw `body` with `scheme`, working out the
- * request URL (`urlOf`) only for a scheme that reads it (Twilio signs it), and resolves
- * with the delivery or with its rejection as a {@link Refused} value. Rethrown at an
- * `await`, a refusal would unwind the stack a second time, which costs more than the
- * check: forged traffic must not cost more to refuse than valid traffic to accept.
+ * request URL (`urlOf`) only for a scheme that reads it (Twilio signs it), and answers with
+ * the delivery or with its rejection as a {@link Refused} value: at once when the scheme can
+ * check synchronously (hookguard's HMAC schemes on Node), else as a promise, which never
+ * rejects. A refusal is never thrown through a promise: a rejection with no handler yet
+ * costs Node's unhandled-rejection bookkeeping, and forged traffic must not cost more to
+ * refuse than valid traffic to accept.
  *
  * @example
  * ```ts
  * import { Refused, verifyDelivery } from '@hookguard/core';
- * const result = await verifyDelivery(scheme, req.headers, body, () => `https://${req.headers.host}${req.url}`);
+ * let result = verifyDelivery(scheme, req.headers, body, () => `https://${req.headers.host}${req.url}`);
+ * if (result instanceof Promise) result = await result;
  * if (result instanceof Refused) return refuse(result.error);
  * req.webhook = result;
  * ```
@@ -54,6 +59,14 @@ export function verifyDelivery(
   headers: HeadersLike,
   body: Uint8Array,
   urlOf: () => string,
-): Promise<VerifiedWebhook | Refused> {
-  return scheme.verify(new AdapterInput(headers, body, urlOf)).catch(asValue);
+): MaybePromise<VerifiedWebhook | Refused> {
+  const input = new AdapterInput(headers, body, urlOf);
+  const check = verifyNowOf(scheme);
+  if (check === undefined) return scheme.verify(input).catch(asValue);
+  try {
+    const delivery = check(input);
+    return delivery instanceof Promise ? delivery.catch(asValue) : delivery;
+  } catch (error) {
+    return new Refused(error);
+  }
 }

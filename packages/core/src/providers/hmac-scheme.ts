@@ -24,6 +24,7 @@ import {
   toList,
 } from '../lib/options.js';
 import { parsePayload } from '../lib/payload.js';
+import { verifyFrom } from '../lib/verify-now.js';
 import type { Secret, VerifiedWebhook, WebhookScheme } from '../types.js';
 
 /**
@@ -247,7 +248,7 @@ export const buildHmacScheme = (options: HmacSchemeOptions, factory: string): We
     toleranceSeconds: tolerance,
     requiredHeaders: [names],
 
-    async verify({ headers, body }): Promise<VerifiedWebhook> {
+    verify: verifyFrom(({ headers, body }) => {
       const signature = requireHeader(headers, signatureName);
       const timestamp =
         timestampName === undefined ? undefined : requireHeader(headers, timestampName);
@@ -274,22 +275,24 @@ export const buildHmacScheme = (options: HmacSchemeOptions, factory: string): We
       const signed = partsBytes(
         signedContent({ body: rawBody, timestamp: timestamp ?? '', id: id ?? '' }),
       );
-      const found = matchHmac(hmacs, signed, [candidate]);
-      const matched = found instanceof Promise ? await found : found;
-      if (!matched) {
-        throw new WebhookVerificationError(
-          'signature_mismatch',
-          `The ${signatureName} header does not match this body with the configured secret. Check the secret, and that the body reaches the verifier byte for byte as sent (no body parser before it).`,
-        );
-      }
-      return {
-        scheme: name,
-        ...(id !== undefined && { id }),
-        ...(signedAt !== undefined && { timestamp: new Date(signedAt) }),
-        payload: parsePayload(headers, rawBody),
-        rawBody,
+      const delivery = (matched: boolean): VerifiedWebhook => {
+        if (!matched) {
+          throw new WebhookVerificationError(
+            'signature_mismatch',
+            `The ${signatureName} header does not match this body with the configured secret. Check the secret, and that the body reaches the verifier byte for byte as sent (no body parser before it).`,
+          );
+        }
+        return {
+          scheme: name,
+          ...(id !== undefined && { id }),
+          ...(signedAt !== undefined && { timestamp: new Date(signedAt) }),
+          payload: parsePayload(headers, rawBody),
+          rawBody,
+        };
       };
-    },
+      const found = matchHmac(hmacs, signed, [candidate]);
+      return found instanceof Promise ? found.then(delivery) : delivery(found);
+    }),
 
     async sign({ body, id, timestamp = now() }) {
       if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
