@@ -63,6 +63,14 @@ describe('adapterPolicy()', () => {
       }
     });
 
+    it('admits it at once, with no promise to await, and the same answer each time', async () => {
+      const headers = await scheme.sign({ body: '{}' });
+      const first = admit({ headers });
+      expect(first).not.toBeInstanceOf(Promise);
+      expect(admit({ headers: new Headers(headers) })).toBe(first);
+      expect(Object.isFrozen(first)).toBe(true);
+    });
+
     it("refuses one carrying no full set, worded by the scheme's own verify", async () => {
       const signed = await scheme.sign({ body: '{}' });
       const { 'webhook-signature': _dropped, ...partial } = signed;
@@ -139,7 +147,7 @@ describe('adapterPolicy()', () => {
             ['token', bearer],
             ['standard-webhooks', signature],
           ].find(([, given]) => given !== 'absent');
-          const outcome = await policy.admit({ headers: sent }).then(
+          const outcome = await Promise.resolve(policy.admit({ headers: sent })).then(
             (admission) => admission.auth?.method ?? admission.scheme?.name,
             (error: WebhookVerificationError) => error.code,
           );

@@ -5,7 +5,8 @@ import {
   isAuthMethod,
   isCredentialMethod,
 } from './any-of.js';
-import type { Authenticated, CredentialRequest } from './credential-method.js';
+import type { Authenticated, CredentialMethod, CredentialRequest } from './credential-method.js';
+import type { MaybePromise } from './crypto/provider.js';
 import { WebhookVerificationError } from './errors.js';
 import { readHeader } from './lib/headers.js';
 import { DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT_MS } from './read-raw-body.js';
@@ -106,9 +107,10 @@ export interface AdapterPolicy {
    * Decides from the headers and URL alone, before any body is read, which method this
    * request uses, and runs it when it is a credential method. Rejects with the
    * `WebhookVerificationError` to answer: no credential at all, a scheme's headers
-   * incomplete, or a credential refused.
+   * incomplete, or a credential refused. A request carrying a scheme's full header set is
+   * admitted at once, without a promise: check with `instanceof Promise` before awaiting.
    */
-  admit(request: CredentialRequest): Promise<Admission>;
+  admit(request: CredentialRequest): MaybePromise<Admission>;
   /** The request's `x-request-id` when it is a plain token, else a fresh random id. */
   requestId(headers: HeadersLike): string;
 }
@@ -139,6 +141,11 @@ const describe = (method: AuthMethod): string => {
   const [first] = headerSets(method);
   return `a ${method.name} signature${first ? ` (${first.join(', ')} headers)` : ''}`;
 };
+
+// Async, so that a method's synchronous throw still reaches the caller as a rejection.
+const authenticate = async (method: CredentialMethod, request: CredentialRequest) => ({
+  auth: await method.authenticate(request),
+});
 
 const humanList = (items: readonly string[]): string =>
   items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
@@ -203,13 +210,17 @@ export function adapterPolicy(
     );
   };
 
-  const admitScheme = async (scheme: WebhookScheme, headers: HeadersLike): Promise<Admission> => {
+  const admissions = new Map<WebhookScheme, Admission>();
+  for (const [scheme, guard] of guards) admissions.set(scheme, Object.freeze({ scheme, guard }));
+
+  const admitScheme = (scheme: WebhookScheme, headers: HeadersLike): MaybePromise<Admission> => {
+    const admission = admissions.get(scheme) as Admission;
     const sets = headerSets(scheme);
     if (sets.length > 0 && !sets.some((set) => carries(headers, set, true))) {
       // Verifying with no body yields the scheme's own wording of what is missing.
-      await scheme.verify({ headers, body: EMPTY });
+      return scheme.verify({ headers, body: EMPTY }).then(() => admission);
     }
-    return { scheme, guard: guards.get(scheme) };
+    return admission;
   };
 
   return {
@@ -217,11 +228,10 @@ export function adapterPolicy(
     bodyTimeoutMs,
     readsBody: guards.size > 0,
     redacted: Object.freeze(credentials.flatMap((m) => m.queryParameters ?? [])),
-    async admit(request) {
+    admit(request) {
       for (const method of methods) {
         if (isCredentialMethod(method)) {
-          if (single || method.present(request))
-            return { auth: await method.authenticate(request) };
+          if (single || method.present(request)) return authenticate(method, request);
         } else if (single || signs(method, request.headers)) {
           return admitScheme(method, request.headers);
         }

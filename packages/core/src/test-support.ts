@@ -29,10 +29,10 @@ export const flipByte = (bytes: Uint8Array, index: number, bit: number): Uint8Ar
 
 /** Awaits a rejection and checks it is a `WebhookVerificationError` with one of `codes`. */
 export const expectRejection = async (
-  promise: Promise<unknown>,
+  promise: Promise<unknown> | object,
   ...codes: ErrorCode[]
 ): Promise<WebhookVerificationError> => {
-  const error = await promise.then(
+  const error = await Promise.resolve(promise).then(
     () => undefined,
     (reason: unknown) => reason,
   );
