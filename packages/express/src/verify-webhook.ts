@@ -14,6 +14,7 @@ import {
 } from '@hookguard/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { rawBodyOf } from './capture-raw-body.js';
+import { pass } from './request-slots.js';
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
 /**
@@ -89,10 +90,11 @@ export function verifyWebhook<Payload = unknown>(
       if (admission instanceof Promise) admission = await admission;
       const { auth, scheme, guard: replay } = admission;
       if (auth) {
-        req.auth = auth;
+        pass(req, { auth });
         return next();
       }
-      const body = await rawBodyOf(req, limit, bodyTimeoutMs);
+      let body = rawBodyOf(req, limit, bodyTimeoutMs);
+      if (body instanceof Promise) body = await body;
       // Only schemes that sign the URL (Twilio) ask for it; `req.protocol` honours `trust
       // proxy` and asks the socket for its peer, so it is not worked out for the others.
       let verified = verifyDelivery(
@@ -114,10 +116,13 @@ export function verifyWebhook<Payload = unknown>(
     // The client left while the store answered: nobody to answer, so release and stop.
     if (claim && res.closed) return void claim.settle(undefined);
     if (claim) settleOnEnd(res, claim);
+    req.body = delivery.payload;
     // Marked read, so a body parser mounted after this skips it.
-    Object.assign(req, { body: delivery.payload, _body: true });
-    req.webhook = delivery;
-    req.auth = { method: delivery.scheme, principal: undefined, scopes: [] };
+    pass(req, {
+      auth: { method: delivery.scheme, principal: undefined, scopes: [] },
+      webhook: delivery,
+      bodyRead: true,
+    });
     next();
   };
 
