@@ -72,14 +72,14 @@ const consumed = (req: Request): boolean =>
   req.readableEnded || req.readableDidRead || (req as { _body?: unknown })._body === true;
 
 /**
- * The exact body bytes: those a body parser kept (`captureRawBody`, `express.raw()`),
- * else read from the stream up to `limit` bytes and `timeoutMs`.
+ * The exact body bytes: those a body parser kept (`captureRawBody`, `express.raw()`), at
+ * once, else read from the stream up to `limit` bytes and `timeoutMs`. Throws a refusal.
  */
-export const rawBodyOf = async (
+export const rawBodyOf = (
   req: Request,
   limit: number,
   timeoutMs: number,
-): Promise<Uint8Array> => {
+): Uint8Array | Promise<Uint8Array> => {
   const body: unknown = req.body;
   const saved = capturedRawBody(req) ?? (body instanceof Uint8Array ? body : undefined);
   if (saved) {
