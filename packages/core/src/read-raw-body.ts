@@ -1,6 +1,7 @@
 import { WebhookVerificationError } from './errors.js';
 import { concat } from './lib/bytes.js';
 import { unwatch, watch } from './lib/deadlines.js';
+import { isDigits } from './lib/headers.js';
 
 /**
  * The parts of Node's `IncomingMessage` that {@link readRawBody} uses; any readable
@@ -120,11 +121,9 @@ const checkTimeout = (timeoutMs: number | undefined): number => {
   return value;
 };
 
-const DIGITS = /^\d+$/;
-
 // Refuses before reading anything when the client already declares too many bytes.
 const checkDeclaredLength = (declared: unknown, limit: number): void => {
-  if (typeof declared === 'string' && DIGITS.test(declared) && Number(declared) > limit) {
+  if (typeof declared === 'string' && isDigits(declared) && Number(declared) > limit) {
     throw tooLarge(limit);
   }
 };

@@ -10,7 +10,7 @@ import {
   rawBytes,
   toBytes,
 } from './lib/bytes.js';
-import { type Joined, readHeader, requireHeader } from './lib/headers.js';
+import { isDigits, type Joined, readHeader, requireHeader } from './lib/headers.js';
 import { ed25519PrivateKey, ed25519PublicKey, standardWebhooksSecret } from './lib/keys.js';
 import { matchHmac } from './lib/match.js';
 import {
@@ -51,8 +51,6 @@ const HEADER_SETS = [
   { id: 'webhook-id', timestamp: 'webhook-timestamp', signature: 'webhook-signature' },
   { id: 'svix-id', timestamp: 'svix-timestamp', signature: 'svix-signature' },
 ] as const;
-
-const SECONDS = /^\d+$/;
 
 // Svix, Clerk and Resend send `svix-*`; that set is used only when `webhook-id` is absent,
 // and never mixed with the standard one.
@@ -162,7 +160,7 @@ export function standardWebhooks(options: StandardWebhooksOptions): WebhookSchem
       if (id === '') {
         throw new WebhookVerificationError('malformed_header', `The ${names.id} header is empty.`);
       }
-      if (!SECONDS.test(timestamp)) {
+      if (!isDigits(timestamp)) {
         throw new WebhookVerificationError(
           'malformed_header',
           `The ${names.timestamp} header must be whole seconds since the epoch, digits only.`,

@@ -10,6 +10,19 @@ const sentTwice = (name: string) =>
     `The ${name} header was sent more than once or is not a string; send it exactly once.`,
   );
 
+/**
+ * Whether `text` is one or more ASCII digits. A loop, not `/^\d+$/`: a regular expression
+ * costs more than the rest of the timestamp check on every delivery.
+ */
+export const isDigits = (text: string): boolean => {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x30 || code > 0x39) return false;
+  }
+  return true;
+};
+
 /** Whether `value` is several copies of a header joined into one. */
 export type Joined = (value: string) => boolean;
 

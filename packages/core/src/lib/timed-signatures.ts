@@ -1,8 +1,7 @@
 import type { WebhookVerificationError } from '../errors.js';
 import { decodeHex, EMPTY } from './bytes.js';
+import { isDigits } from './headers.js';
 import { MAX_SIGNATURES } from './options.js';
-
-const DIGITS = /^\d+$/;
 
 /** How one provider spells a `t=<time>,v1=<hex>` style header. */
 export interface TimedSignatureFormat {
@@ -37,7 +36,7 @@ export const parseTimedSignatures = (header: string, format: TimedSignatureForma
     const value = entry.slice(equals + 1);
     if (key === format.time) {
       if (time !== undefined) throw malformed(`has more than one ${format.time}= entry`);
-      if (!DIGITS.test(value)) {
+      if (!isDigits(value)) {
         throw malformed(`has a ${format.time}= value that is not whole ${format.unit}`);
       }
       time = value;

@@ -13,7 +13,7 @@ import {
   toBytes,
   utf8,
 } from '../lib/bytes.js';
-import { requireHeader } from '../lib/headers.js';
+import { isDigits, requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
 import {
   checkClock,
@@ -115,7 +115,6 @@ export const ownField = (payload: unknown, field: string): unknown =>
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 const SCHEME_NAME = /^[a-z0-9][a-z0-9._-]*$/;
-const DIGITS = /^\d+$/;
 
 const headerName = (value: unknown, option: string): string => {
   if (typeof value !== 'string' || !HEADER_NAME.test(value.toLowerCase())) {
@@ -258,7 +257,7 @@ export const buildHmacScheme = (options: HmacSchemeOptions, factory: string): We
       }
       let signedAt: number | undefined;
       if (timestampName !== undefined && timestamp !== undefined) {
-        if (!DIGITS.test(timestamp)) {
+        if (!isDigits(timestamp)) {
           throw malformed(
             timestampName,
             `must be whole ${unit === 's' ? 'seconds' : 'milliseconds'} since the epoch, digits only`,

@@ -1,6 +1,6 @@
 import { WebhookVerificationError } from '../errors.js';
 import { decodeHex, EMPTY, encodeHex, rawBytes, toBytes } from '../lib/bytes.js';
-import { requireHeader } from '../lib/headers.js';
+import { isDigits, requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
 import { checkClock, checkOptions, checkTolerance, checkWindow } from '../lib/options.js';
 import { parsePayload } from '../lib/payload.js';
@@ -27,7 +27,6 @@ export interface SlackOptions {
 
 const SIGNATURE = 'x-slack-signature';
 const TIMESTAMP = 'x-slack-request-timestamp';
-const SECONDS = /^\d+$/;
 
 /**
  * Slack's scheme: `X-Slack-Signature: v0=<hex>`, HMAC-SHA256 of `v0:${timestamp}:${rawBody}`
@@ -62,7 +61,7 @@ export function slack(options: SlackOptions): WebhookScheme {
     async verify({ headers, body }): Promise<VerifiedWebhook> {
       const signature = requireHeader(headers, SIGNATURE);
       const timestamp = requireHeader(headers, TIMESTAMP);
-      if (!SECONDS.test(timestamp)) {
+      if (!isDigits(timestamp)) {
         throw new WebhookVerificationError(
           'malformed_header',
           'The X-Slack-Request-Timestamp header must be whole seconds since the epoch, digits only.',
