@@ -9,10 +9,17 @@ import {
   redactQuery,
   refusal,
   settleOnEnd,
+  type VerifiedWebhook,
   verifyDelivery,
   WebhookVerificationError,
 } from '@hookguard/core';
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  HookHandlerDoneFunction as Done,
+  FastifyInstance,
+  FastifyPluginAsync,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify';
 import { fastifyPlugin } from 'fastify-plugin';
 import type {} from './fastify-request.js'; // request.webhook's and request.auth's types
 import { addRawBodyParser } from './raw-body-parser.js';
@@ -20,100 +27,129 @@ import { rawBodyUnavailable } from './raw-body-unavailable.js';
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
 const EMPTY = new Uint8Array(0);
-type Admitted = { admission: Admission; url: string };
-const slots = (request: FastifyRequest) => request as unknown as Record<symbol, unknown>;
+// A request's state between the hooks: admitted for a scheme, or refused while read.
+type State = { admission: Admission; url: string } | Refused | null;
+const slots = (request: FastifyRequest) => request as unknown as Record<symbol, State>;
+// What a hook's step decided: go on, stop (it answered), or refuse.
+type Outcome = 'next' | 'answered' | Refused;
+type Step = (request: FastifyRequest, reply: FastifyReply) => Outcome | Promise<Outcome>;
+
+// Goes on at once with a value at hand: an `await` would cost a microtask turn per request.
+const then = <T>(value: T | Promise<T>, next: (value: T) => Outcome | Promise<Outcome>) =>
+  value instanceof Promise ? value.then(next) : next(value);
+
+const welcome = (request: FastifyRequest, delivery: VerifiedWebhook): Outcome => {
+  request.webhook = delivery;
+  request.auth = { method: delivery.scheme, principal: undefined, scopes: [] };
+  request.body = delivery.payload;
+  return 'next';
+};
 
 async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebhookOptions) {
   const { limit, bodyTimeoutMs, onError, admit, readsBody, redacted, requestId } =
     checkOptions(options);
-  // Per-request state in decorated slots, a pair per registration (guarded scopes may nest),
-  // rather than WeakMaps: an entry per request is work for every garbage collection.
-  const ADMITTED = Symbol('hookguard.admitted');
-  const UNREAD = Symbol('hookguard.unread');
+  // Per-request state in a decorated slot, one per registration (guarded scopes may nest),
+  // rather than a WeakMap, whose entries are work for every garbage collection. One slot:
+  // Fastify sets each decorator on each request by a megamorphic keyed store.
+  const STATE = Symbol('hookguard.state');
 
-  const refuse = async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    if (!(error instanceof WebhookVerificationError)) throw error;
+  const refuse = (error: unknown, request: FastifyRequest, reply: FastifyReply, done: Done) => {
+    // Never an empty error: `done` would take it for success.
+    const pass = (failure: unknown) => done((failure || new Error(`Failed: ${failure}`)) as Error);
+    if (!(error instanceof WebhookVerificationError)) return pass(error);
     // Body bytes still to come were never read; closing spares the server draining them.
     if (leavesBodyUnread(error) || !request.raw.complete) {
       reply.header('connection', 'close');
       lingerOnClose(request.raw);
     }
-    if (onError) await onError(error, request, reply);
-    if (!reply.sent) {
+    const answer = () => {
+      if (reply.sent) return;
       const { status, headers, body } = refusal(error, requestId(request.headers));
       reply.code(status).headers(headers).send(body);
+    };
+    if (!onError) return answer();
+    (async () => {
+      await onError(error, request, reply);
+      answer();
+    })().catch(pass);
+  };
+
+  // Callback hooks, not async ones: Fastify would wait on a promise per hook and request.
+  const hook = (step: Step) => (request: FastifyRequest, reply: FastifyReply, done: Done) => {
+    const fail = (error: unknown) => refuse(error, request, reply, done);
+    const settle = (outcome: Outcome) =>
+      outcome === 'next' ? done() : outcome instanceof Refused && fail(outcome.error);
+    let outcome: Outcome | Promise<Outcome>;
+    try {
+      outcome = step(request, reply);
+    } catch (error) {
+      return fail(error);
     }
-    return reply;
+    if (outcome instanceof Promise) outcome.then(settle, fail);
+    else settle(outcome);
   };
 
   for (const name of ['webhook', 'auth'] as const) {
     // Set only on guarded routes; the types speak for those, where it is never null.
     if (!fastify.hasRequestDecorator(name)) fastify.decorateRequest(name, null as never);
   }
-  for (const slot of [ADMITTED, UNREAD]) fastify.decorateRequest(slot, null);
+  fastify.decorateRequest(STATE, null);
 
   if (readsBody) {
     addRawBodyParser(fastify, limit, bodyTimeoutMs, (request, error) => {
-      slots(request)[UNREAD] = error;
+      slots(request)[STATE] = new Refused(error);
     });
   }
 
   // Decided on the headers alone, so a key request or an unsigned upload is never read.
-  fastify.addHook('onRequest', async function admitRequest(request, reply) {
+  const admitRequest: Step = (request) => {
     const url = request.raw.url ?? '/';
     if (redacted.length > 0) {
       // A key in the query string must not reach later hooks, handlers and loggers.
       request.raw.url = redactQuery(url, redacted);
       redactParams(request.query, redacted);
     }
-    try {
-      const admission = await admit({ headers: request.headers, url });
+    return then(admit({ headers: request.headers, url }), (admission) => {
       if (admission.auth) request.auth = admission.auth;
-      else slots(request)[ADMITTED] = { admission, url };
-    } catch (error) {
-      return refuse(error, request, reply);
-    }
-  });
+      else slots(request)[STATE] = { admission, url };
+      return 'next';
+    });
+  };
 
-  fastify.addHook('preValidation', async function checkDelivery(request, reply) {
-    try {
-      const { [ADMITTED]: admitted, [UNREAD]: unread } = slots(request);
-      if (unread !== null) throw unread;
-      const body = request.body ?? EMPTY;
-      const { admission, url } = (admitted as Admitted | null) ?? {};
-      if (!admission?.scheme) {
-        // A key request where raw bodies are read: its body is parsed as a payload would be.
-        if (readsBody && body instanceof Uint8Array)
-          request.body = body.length > 0 ? parsePayload(request.headers, body) : undefined;
-        return;
-      }
-      if (!(body instanceof Uint8Array)) throw rawBodyUnavailable();
-      // Only schemes that sign the URL (Twilio) ask for it; `protocol` honours `trustProxy`.
-      let delivery = verifyDelivery(
-        admission.scheme,
-        request.headers,
-        body,
-        () => `${request.protocol}://${request.headers.host}${url}`,
-      );
-      // Answered at once when the scheme can: an `await` would cost a microtask turn.
-      if (delivery instanceof Promise) delivery = await delivery;
-      if (delivery instanceof Refused) return refuse(delivery.error, request, reply);
-      // No `await` without a guard: it would cost a turn of the microtask queue for nothing.
-      const claim = admission.guard ? await admission.guard.claim(delivery) : undefined;
-      if (claim?.duplicate) return reply.code(duplicate.status).send(duplicate.body);
-      if (claim && reply.raw.closed) {
-        // The client left while the store answered: nobody to answer, so release and stop.
-        void claim.settle(undefined);
-        return reply.hijack();
-      }
-      if (claim) settleOnEnd(reply.raw, claim);
-      request.webhook = delivery;
-      request.auth = { method: delivery.scheme, principal: undefined, scopes: [] };
-      request.body = delivery.payload;
-    } catch (error) {
-      return refuse(error, request, reply);
+  const checkDelivery: Step = (request, reply) => {
+    const state = slots(request)[STATE];
+    if (state instanceof Refused) return state;
+    const body = request.body ?? EMPTY;
+    const { admission, url } = state ?? {};
+    if (!admission?.scheme) {
+      // A key request where raw bodies are read: its body is parsed as a payload would be.
+      if (readsBody && body instanceof Uint8Array)
+        request.body = body.length > 0 ? parsePayload(request.headers, body) : undefined;
+      return 'next';
     }
-  });
+    if (!(body instanceof Uint8Array)) return new Refused(rawBodyUnavailable());
+    // Only schemes that sign the URL (Twilio) ask for it; `protocol` honours `trustProxy`.
+    const urlOf = () => `${request.protocol}://${request.headers.host}${url}`;
+    return then(verifyDelivery(admission.scheme, request.headers, body, urlOf), (delivery) => {
+      if (delivery instanceof Refused) return delivery;
+      if (!admission.guard) return welcome(request, delivery);
+      return admission.guard.claim(delivery).then((claim): Outcome => {
+        if (claim.duplicate) reply.code(duplicate.status).send(duplicate.body);
+        else if (reply.raw.closed) {
+          // The client left while the store answered: nobody to answer, so release and stop.
+          void claim.settle(undefined);
+          reply.hijack();
+        } else {
+          settleOnEnd(reply.raw, claim);
+          return welcome(request, delivery);
+        }
+        return 'answered';
+      });
+    });
+  };
+
+  fastify.addHook('onRequest', hook(admitRequest));
+  fastify.addHook('preValidation', hook(checkDelivery));
 }
 
 /**
