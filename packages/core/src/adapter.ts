@@ -183,10 +183,12 @@ export function adapterPolicy(
   if (!Number.isSafeInteger(bodyTimeoutMs) || bodyTimeoutMs <= 0) {
     throw new TypeError('bodyTimeoutMs must be a whole number of milliseconds, more than 0.');
   }
-  const guards = new Map<WebhookScheme, ReplayGuard | undefined>();
+  // One frozen admission per scheme, made here, so admitting a request allocates nothing.
+  const admissions = new Map<WebhookScheme, Admission>();
   for (const method of methods) {
     if (!isCredentialMethod(method)) {
-      guards.set(method, replay === undefined ? undefined : replayGuard(method, replay));
+      const guard = replay === undefined ? undefined : replayGuard(method, replay);
+      admissions.set(method, Object.freeze({ scheme: method, guard }));
     }
   }
   const credentials = methods.filter(isCredentialMethod);
@@ -210,9 +212,6 @@ export function adapterPolicy(
     );
   };
 
-  const admissions = new Map<WebhookScheme, Admission>();
-  for (const [scheme, guard] of guards) admissions.set(scheme, Object.freeze({ scheme, guard }));
-
   const admitScheme = (scheme: WebhookScheme, headers: HeadersLike): MaybePromise<Admission> => {
     const admission = admissions.get(scheme) as Admission;
     const sets = headerSets(scheme);
@@ -226,7 +225,7 @@ export function adapterPolicy(
   return {
     limit,
     bodyTimeoutMs,
-    readsBody: guards.size > 0,
+    readsBody: admissions.size > 0,
     redacted: Object.freeze(credentials.flatMap((m) => m.queryParameters ?? [])),
     admit(request) {
       for (const method of methods) {
