@@ -13,7 +13,7 @@ import {
   toList,
 } from './lib/options.js';
 import { parseTimedSignatures, type TimedSignatureFormat } from './lib/timed-signatures.js';
-import { verifyFrom } from './lib/verify-now.js';
+import { thenNow, verifyFrom } from './lib/verify-now.js';
 import type { Secret, VerifiedWebhook, WebhookScheme } from './types.js';
 
 /**
@@ -112,8 +112,7 @@ export function codaiq(options: CodaiqOptions): WebhookScheme {
           rawBody,
         };
       };
-      const found = matchHmac(hmacs, [`${t}.`, rawBody], v1);
-      return found instanceof Promise ? found.then(delivery) : delivery(found);
+      return thenNow(matchHmac(hmacs, [`${t}.`, rawBody], v1), delivery);
     }),
 
     async sign({ body, timestamp = now() }) {

@@ -17,6 +17,12 @@ type Carrier = WebhookScheme['verify'] & { readonly [VERIFY_NOW]?: VerifyNow };
 export const verifyFrom = (check: VerifyNow): WebhookScheme['verify'] =>
   Object.assign(async (input: VerifyInput) => check(input), { [VERIFY_NOW]: check });
 
+/** `next` applied to `value`: at once for a value, after it settles for a promise. */
+export const thenNow = <T, R>(
+  value: MaybePromise<T>,
+  next: (value: T) => MaybePromise<R>,
+): MaybePromise<R> => (value instanceof Promise ? value.then(next) : next(value));
+
 /** The synchronous check behind `scheme.verify`, when a core scheme made it. */
 export const verifyNowOf = (scheme: WebhookScheme): VerifyNow | undefined =>
   (scheme.verify as Carrier)[VERIFY_NOW];

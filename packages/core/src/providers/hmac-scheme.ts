@@ -24,7 +24,7 @@ import {
   toList,
 } from '../lib/options.js';
 import { parsePayload } from '../lib/payload.js';
-import { verifyFrom } from '../lib/verify-now.js';
+import { thenNow, verifyFrom } from '../lib/verify-now.js';
 import type { Secret, VerifiedWebhook, WebhookScheme } from '../types.js';
 
 /**
@@ -289,8 +289,7 @@ export const buildHmacScheme = (options: HmacSchemeOptions, factory: string): We
           rawBody,
         };
       };
-      const found = matchHmac(hmacs, signed, [candidate]);
-      return found instanceof Promise ? found.then(delivery) : delivery(found);
+      return thenNow(matchHmac(hmacs, signed, [candidate]), delivery);
     }),
 
     async sign({ body, id, timestamp = now() }) {
