@@ -4,6 +4,7 @@ import { readHeader, requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
 import { checkOptions, checkTolerance } from '../lib/options.js';
 import { parsePayload } from '../lib/payload.js';
+import { thenNow, verifyFrom } from '../lib/verify-now.js';
 import type { HeadersLike, Secret, VerifiedWebhook, WebhookScheme } from '../types.js';
 import { hmacKeys } from './hmac-scheme.js';
 
@@ -79,7 +80,7 @@ export function github(options: GitHubOptions): WebhookScheme {
     toleranceSeconds: tolerance,
     requiredHeaders: [[SIGNATURE]],
 
-    async verify({ headers, body }): Promise<VerifiedWebhook> {
+    verify: verifyFrom(({ headers, body }) => {
       const signature = requireHeader(headers, SIGNATURE);
       if (!signature.startsWith(PREFIX)) {
         throw new WebhookVerificationError(
@@ -91,18 +92,19 @@ export function github(options: GitHubOptions): WebhookScheme {
       const candidate = decodeHex(signature.slice(PREFIX.length)) ?? EMPTY;
 
       const rawBody = rawBytes(body);
-      const found = matchHmac(hmacs, [rawBody], [candidate]);
-      const matched = found instanceof Promise ? await found : found;
-      if (!matched) {
-        throw new WebhookVerificationError(
-          'signature_mismatch',
-          "X-Hub-Signature-256 does not match this body with the configured secret. Check the webhook's secret, and that the body reaches the verifier byte for byte as sent (no JSON parser before it).",
-        );
-      }
-      // No id: X-GitHub-Delivery is not signed, so a captured delivery re-sent with a new
-      // one would dodge replay protection keyed on it. The body's hash keys it instead.
-      return { scheme: 'github', payload: parseDelivery(headers, rawBody), rawBody };
-    },
+      const delivery = (matched: boolean): VerifiedWebhook => {
+        if (!matched) {
+          throw new WebhookVerificationError(
+            'signature_mismatch',
+            "X-Hub-Signature-256 does not match this body with the configured secret. Check the webhook's secret, and that the body reaches the verifier byte for byte as sent (no JSON parser before it).",
+          );
+        }
+        // No id: X-GitHub-Delivery is not signed, so a captured delivery re-sent with a new
+        // one would dodge replay protection keyed on it. The body's hash keys it instead.
+        return { scheme: 'github', payload: parseDelivery(headers, rawBody), rawBody };
+      };
+      return thenNow(matchHmac(hmacs, [rawBody], [candidate]), delivery);
+    }),
 
     async sign({ body, id = crypto.randomUUID() }) {
       const [hmac] = hmacs as [(typeof hmacs)[number]];

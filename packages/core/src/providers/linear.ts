@@ -4,6 +4,7 @@ import { decodeHex, EMPTY, encodeHex, parseJson, rawBytes, toBytes } from '../li
 import { requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
 import { checkClock, checkOptions, checkTolerance, checkWindow } from '../lib/options.js';
+import { thenNow, verifyFrom } from '../lib/verify-now.js';
 import type { Secret, VerifiedWebhook, WebhookScheme } from '../types.js';
 import { hmacKeys, ownField } from './hmac-scheme.js';
 
@@ -57,30 +58,31 @@ export function linear(options: LinearOptions): WebhookScheme {
     toleranceSeconds: tolerance,
     requiredHeaders: [[SIGNATURE]],
 
-    async verify({ headers, body }): Promise<VerifiedWebhook> {
+    verify: verifyFrom(({ headers, body }) => {
       // Undecodable hex stays as empty bytes: same comparison cost, never a match.
       const candidate = decodeHex(requireHeader(headers, SIGNATURE)) ?? EMPTY;
       const rawBody = rawBytes(body);
-      const found = matchHmac(hmacs, [rawBody], [candidate]);
-      const matched = found instanceof Promise ? await found : found;
-      if (!matched) {
-        throw new WebhookVerificationError(
-          'signature_mismatch',
-          'Linear-Signature does not match this body with the configured secret. Check the secret, and that the body reaches the verifier byte for byte as sent (no JSON parser before it).',
-        );
-      }
-      // The time is inside the body, so it can only be trusted, and read, once the body is.
-      const payload = parseJson(rawBody);
-      const milliseconds = ownField(payload, 'webhookTimestamp');
-      if (typeof milliseconds !== 'number' || !Number.isSafeInteger(milliseconds)) {
-        throw new WebhookVerificationError(
-          'invalid_payload',
-          'The signature is valid but the body has no webhookTimestamp in whole milliseconds, so its age cannot be checked.',
-        );
-      }
-      checkWindow(milliseconds, now(), tolerance);
-      return { scheme: 'linear', timestamp: new Date(milliseconds), payload, rawBody };
-    },
+      const delivery = (matched: boolean): VerifiedWebhook => {
+        if (!matched) {
+          throw new WebhookVerificationError(
+            'signature_mismatch',
+            'Linear-Signature does not match this body with the configured secret. Check the secret, and that the body reaches the verifier byte for byte as sent (no JSON parser before it).',
+          );
+        }
+        // The time is inside the body, so it can only be trusted, and read, once the body is.
+        const payload = parseJson(rawBody);
+        const milliseconds = ownField(payload, 'webhookTimestamp');
+        if (typeof milliseconds !== 'number' || !Number.isSafeInteger(milliseconds)) {
+          throw new WebhookVerificationError(
+            'invalid_payload',
+            'The signature is valid but the body has no webhookTimestamp in whole milliseconds, so its age cannot be checked.',
+          );
+        }
+        checkWindow(milliseconds, now(), tolerance);
+        return { scheme: 'linear', timestamp: new Date(milliseconds), payload, rawBody };
+      };
+      return thenNow(matchHmac(hmacs, [rawBody], [candidate]), delivery);
+    }),
 
     // Linear's time lives in the body, so sign() signs the body as given: put the
     // `webhookTimestamp` in it for verify() to accept it.

@@ -5,6 +5,7 @@ import { requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
 import { checkClock, checkOptions, checkTolerance, checkWindow } from '../lib/options.js';
 import { parseTimedSignatures, type TimedSignatureFormat } from '../lib/timed-signatures.js';
+import { thenNow, verifyFrom } from '../lib/verify-now.js';
 import type { Secret, VerifiedWebhook, WebhookScheme } from '../types.js';
 import { hmacKeys } from './hmac-scheme.js';
 
@@ -76,7 +77,7 @@ export function paddle(options: PaddleOptions): WebhookScheme {
     toleranceSeconds: tolerance,
     requiredHeaders: [[SIGNATURE]],
 
-    async verify({ headers, body }): Promise<VerifiedWebhook> {
+    verify: verifyFrom(({ headers, body }) => {
       const { time: ts, signatures: h1 } = parseTimedSignatures(
         requireHeader(headers, SIGNATURE),
         FORMAT,
@@ -91,21 +92,22 @@ export function paddle(options: PaddleOptions): WebhookScheme {
       }
 
       const rawBody = rawBytes(body);
-      const found = matchHmac(hmacs, [`${ts}:`, rawBody], h1);
-      const matched = found instanceof Promise ? await found : found;
-      if (!matched) {
-        throw new WebhookVerificationError(
-          'signature_mismatch',
-          "No h1= signature in Paddle-Signature matches this body with the configured secret. Check the secret (this notification destination's whole pdl_ntfset_... key), and that the body reaches the verifier byte for byte as sent (no JSON parser before it).",
-        );
-      }
-      return {
-        scheme: 'paddle',
-        timestamp: new Date(seconds * 1000),
-        payload: parseJson(rawBody),
-        rawBody,
+      const delivery = (matched: boolean): VerifiedWebhook => {
+        if (!matched) {
+          throw new WebhookVerificationError(
+            'signature_mismatch',
+            "No h1= signature in Paddle-Signature matches this body with the configured secret. Check the secret (this notification destination's whole pdl_ntfset_... key), and that the body reaches the verifier byte for byte as sent (no JSON parser before it).",
+          );
+        }
+        return {
+          scheme: 'paddle',
+          timestamp: new Date(seconds * 1000),
+          payload: parseJson(rawBody),
+          rawBody,
+        };
       };
-    },
+      return thenNow(matchHmac(hmacs, [`${ts}:`, rawBody], h1), delivery);
+    }),
 
     async sign({ body, timestamp = now() }) {
       if (!Number.isSafeInteger(timestamp) || timestamp < 0) {

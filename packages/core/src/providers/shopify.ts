@@ -3,6 +3,7 @@ import { decodeBase64, EMPTY, encodeBase64, parseJson, rawBytes, toBytes } from 
 import { requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
 import { checkOptions, checkTolerance } from '../lib/options.js';
+import { thenNow, verifyFrom } from '../lib/verify-now.js';
 import type { Secret, VerifiedWebhook, WebhookScheme } from '../types.js';
 import { hmacKeys } from './hmac-scheme.js';
 
@@ -60,24 +61,25 @@ export function shopify(options: ShopifyOptions): WebhookScheme {
     toleranceSeconds: tolerance,
     requiredHeaders: [[SIGNATURE]],
 
-    async verify({ headers, body }): Promise<VerifiedWebhook> {
+    verify: verifyFrom(({ headers, body }) => {
       const signature = requireHeader(headers, SIGNATURE);
       // Undecodable or non-canonical base64 stays as empty bytes: same cost, never a match.
       const candidate = decodeBase64(signature) ?? EMPTY;
 
       const rawBody = rawBytes(body);
-      const found = matchHmac(hmacs, [rawBody], [candidate]);
-      const matched = found instanceof Promise ? await found : found;
-      if (!matched) {
-        throw new WebhookVerificationError(
-          'signature_mismatch',
-          "X-Shopify-Hmac-Sha256 does not match this body with the configured secret. Check the app's client secret, and that the body reaches the verifier byte for byte as sent (no JSON parser before it).",
-        );
-      }
-      // No id: X-Shopify-Webhook-Id is not signed, so a captured delivery re-sent with a new
-      // one would dodge replay protection keyed on it. The body's hash keys it instead.
-      return { scheme: 'shopify', payload: parseJson(rawBody), rawBody };
-    },
+      const delivery = (matched: boolean): VerifiedWebhook => {
+        if (!matched) {
+          throw new WebhookVerificationError(
+            'signature_mismatch',
+            "X-Shopify-Hmac-Sha256 does not match this body with the configured secret. Check the app's client secret, and that the body reaches the verifier byte for byte as sent (no JSON parser before it).",
+          );
+        }
+        // No id: X-Shopify-Webhook-Id is not signed, so a captured delivery re-sent with a new
+        // one would dodge replay protection keyed on it. The body's hash keys it instead.
+        return { scheme: 'shopify', payload: parseJson(rawBody), rawBody };
+      };
+      return thenNow(matchHmac(hmacs, [rawBody], [candidate]), delivery);
+    }),
 
     async sign({ body, id = crypto.randomUUID() }) {
       const [hmac] = hmacs as [(typeof hmacs)[number]];

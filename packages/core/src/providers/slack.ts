@@ -4,6 +4,7 @@ import { isDigits, requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
 import { checkClock, checkOptions, checkTolerance, checkWindow } from '../lib/options.js';
 import { parsePayload } from '../lib/payload.js';
+import { thenNow, verifyFrom } from '../lib/verify-now.js';
 import type { Secret, VerifiedWebhook, WebhookScheme } from '../types.js';
 import { hmacKeys } from './hmac-scheme.js';
 
@@ -58,7 +59,7 @@ export function slack(options: SlackOptions): WebhookScheme {
     toleranceSeconds: tolerance,
     requiredHeaders: [[SIGNATURE, TIMESTAMP]],
 
-    async verify({ headers, body }): Promise<VerifiedWebhook> {
+    verify: verifyFrom(({ headers, body }) => {
       const signature = requireHeader(headers, SIGNATURE);
       const timestamp = requireHeader(headers, TIMESTAMP);
       if (!isDigits(timestamp)) {
@@ -86,21 +87,22 @@ export function slack(options: SlackOptions): WebhookScheme {
       const candidate = decodeHex(signature.slice(equals + 1)) ?? EMPTY;
 
       const rawBody = rawBytes(body);
-      const found = matchHmac(hmacs, [`v0:${timestamp}:`, rawBody], [candidate]);
-      const matched = found instanceof Promise ? await found : found;
-      if (!matched) {
-        throw new WebhookVerificationError(
-          'signature_mismatch',
-          "X-Slack-Signature does not match this body with the configured signing secret. Check the app's signing secret, and that the body reaches the verifier byte for byte as sent (no form or JSON parser before it).",
-        );
-      }
-      return {
-        scheme: 'slack',
-        timestamp: new Date(seconds * 1000),
-        payload: parsePayload(headers, rawBody),
-        rawBody,
+      const delivery = (matched: boolean): VerifiedWebhook => {
+        if (!matched) {
+          throw new WebhookVerificationError(
+            'signature_mismatch',
+            "X-Slack-Signature does not match this body with the configured signing secret. Check the app's signing secret, and that the body reaches the verifier byte for byte as sent (no form or JSON parser before it).",
+          );
+        }
+        return {
+          scheme: 'slack',
+          timestamp: new Date(seconds * 1000),
+          payload: parsePayload(headers, rawBody),
+          rawBody,
+        };
       };
-    },
+      return thenNow(matchHmac(hmacs, [`v0:${timestamp}:`, rawBody], [candidate]), delivery);
+    }),
 
     async sign({ body, timestamp = now() }) {
       if (!Number.isSafeInteger(timestamp) || timestamp < 0) {

@@ -5,6 +5,7 @@ import { type Joined, requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
 import { checkClock, checkOptions, checkTolerance, checkWindow } from '../lib/options.js';
 import { parseTimedSignatures, type TimedSignatureFormat } from '../lib/timed-signatures.js';
+import { thenNow, verifyFrom } from '../lib/verify-now.js';
 import type { Secret, VerifiedWebhook, WebhookScheme } from '../types.js';
 import { hmacKeys } from './hmac-scheme.js';
 
@@ -76,7 +77,7 @@ export function workos(options: WorkOSOptions): WebhookScheme {
     toleranceSeconds: tolerance,
     requiredHeaders: [[SIGNATURE]],
 
-    async verify({ headers, body }): Promise<VerifiedWebhook> {
+    verify: verifyFrom(({ headers, body }) => {
       const { time: t, signatures: v1 } = parseTimedSignatures(
         requireHeader(headers, SIGNATURE, joinedCopies),
         FORMAT,
@@ -91,21 +92,22 @@ export function workos(options: WorkOSOptions): WebhookScheme {
       }
 
       const rawBody = rawBytes(body);
-      const found = matchHmac(hmacs, [`${t}.`, rawBody], v1);
-      const matched = found instanceof Promise ? await found : found;
-      if (!matched) {
-        throw new WebhookVerificationError(
-          'signature_mismatch',
-          'No v1= signature in WorkOS-Signature matches this body with the configured secret. Check the secret, and that the body reaches the verifier byte for byte as sent (no JSON parser before it).',
-        );
-      }
-      return {
-        scheme: 'workos',
-        timestamp: new Date(milliseconds),
-        payload: parseJson(rawBody),
-        rawBody,
+      const delivery = (matched: boolean): VerifiedWebhook => {
+        if (!matched) {
+          throw new WebhookVerificationError(
+            'signature_mismatch',
+            'No v1= signature in WorkOS-Signature matches this body with the configured secret. Check the secret, and that the body reaches the verifier byte for byte as sent (no JSON parser before it).',
+          );
+        }
+        return {
+          scheme: 'workos',
+          timestamp: new Date(milliseconds),
+          payload: parseJson(rawBody),
+          rawBody,
+        };
       };
-    },
+      return thenNow(matchHmac(hmacs, [`${t}.`, rawBody], v1), delivery);
+    }),
 
     async sign({ body, timestamp = now() }) {
       if (!Number.isSafeInteger(timestamp) || timestamp < 0) {
