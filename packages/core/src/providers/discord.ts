@@ -1,8 +1,10 @@
 import { ed25519Signer, ed25519Verifier } from '#crypto';
+import type { Ed25519Verify, MaybePromise, Part } from '../crypto/provider.js';
 import { WebhookVerificationError } from '../errors.js';
 import { decodeHex, EMPTY, encodeHex, parseJson, rawBytes, toBytes } from '../lib/bytes.js';
 import { isDigits, requireHeader } from '../lib/headers.js';
 import { checkClock, checkOptions, checkTolerance, checkWindow, toList } from '../lib/options.js';
+import { thenNow, verifyFrom } from '../lib/verify-now.js';
 import type { VerifiedWebhook, WebhookScheme } from '../types.js';
 
 /**
@@ -33,6 +35,21 @@ const hexKey = (key: unknown, what: string): Uint8Array => {
   const bytes = typeof key === 'string' ? decodeHex(key.toLowerCase()) : undefined;
   if (bytes?.byteLength !== 32) throw new TypeError(`${what} must be 64 hex digits (32 bytes).`);
   return bytes;
+};
+
+// Every key is tried, even after one matched: the time taken does not tell which key signed.
+const verifyEach = (
+  verifiers: readonly Ed25519Verify[],
+  signed: readonly Part[],
+  signature: Uint8Array,
+  index = 0,
+  matched = false,
+): MaybePromise<boolean> => {
+  const verify = verifiers[index];
+  if (verify === undefined) return matched;
+  return thenNow(verify(signed, signature), (valid) =>
+    verifyEach(verifiers, signed, signature, index + 1, valid || matched),
+  );
 };
 
 /**
@@ -71,7 +88,7 @@ export function discord(options: DiscordOptions): WebhookScheme {
     toleranceSeconds: tolerance,
     requiredHeaders: [[SIGNATURE, TIMESTAMP]],
 
-    async verify({ headers, body }): Promise<VerifiedWebhook> {
+    verify: verifyFrom(({ headers, body }) => {
       const signature = requireHeader(headers, SIGNATURE);
       const timestamp = requireHeader(headers, TIMESTAMP);
       if (!isDigits(timestamp)) {
@@ -86,24 +103,23 @@ export function discord(options: DiscordOptions): WebhookScheme {
       const candidate = decodeHex(signature) ?? EMPTY;
 
       const rawBody = rawBytes(body);
-      const signed = [timestamp, rawBody];
-      let matched = false;
-      for (const verify of verifiers) {
-        matched = (candidate.byteLength === 64 && (await verify(signed, candidate))) || matched;
-      }
-      if (!matched) {
-        throw new WebhookVerificationError(
-          'signature_mismatch',
-          "X-Signature-Ed25519 does not verify over this timestamp and body with the configured public key. Check the application's public key, and that the body reaches the verifier byte for byte as sent (no JSON parser before it).",
-        );
-      }
-      return {
-        scheme: 'discord',
-        timestamp: new Date(seconds * 1000),
-        payload: parseJson(rawBody),
-        rawBody,
+      const delivery = (matched: boolean): VerifiedWebhook => {
+        if (!matched) {
+          throw new WebhookVerificationError(
+            'signature_mismatch',
+            "X-Signature-Ed25519 does not verify over this timestamp and body with the configured public key. Check the application's public key, and that the body reaches the verifier byte for byte as sent (no JSON parser before it).",
+          );
+        }
+        return {
+          scheme: 'discord',
+          timestamp: new Date(seconds * 1000),
+          payload: parseJson(rawBody),
+          rawBody,
+        };
       };
-    },
+      if (candidate.byteLength !== 64) return delivery(false);
+      return thenNow(verifyEach(verifiers, [timestamp, rawBody], candidate), delivery);
+    }),
 
     async sign({ body, timestamp = now() }) {
       if (!Number.isSafeInteger(timestamp) || timestamp < 0) {

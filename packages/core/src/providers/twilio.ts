@@ -1,5 +1,5 @@
 import { sha256, timingSafeEqual } from '#crypto';
-import type { Hmac } from '../crypto/provider.js';
+import type { Hmac, MaybePromise } from '../crypto/provider.js';
 import { WebhookVerificationError } from '../errors.js';
 import {
   decodeBase64,
@@ -14,6 +14,7 @@ import { readHeader, requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
 import { checkOptions, checkTolerance } from '../lib/options.js';
 import { formFields, formRecord, parsePayload } from '../lib/payload.js';
+import { thenNow, verifyFrom } from '../lib/verify-now.js';
 import type { HeadersLike, Secret, VerifiedWebhook, WebhookScheme } from '../types.js';
 import { hmacKeys } from './hmac-scheme.js';
 
@@ -145,7 +146,7 @@ export function twilio(options: TwilioOptions): WebhookScheme {
     toleranceSeconds: tolerance,
     requiredHeaders: [[SIGNATURE]],
 
-    async verify({ headers, body, url: requestUrl }): Promise<VerifiedWebhook> {
+    verify: verifyFrom(({ headers, body, url: requestUrl }) => {
       const signature = requireHeader(headers, SIGNATURE);
       const url = configuredUrl ?? requestUrl;
       if (url === undefined) throw urlUnavailable('verify() was given no url');
@@ -156,10 +157,11 @@ export function twilio(options: TwilioOptions): WebhookScheme {
       const bodyHash = parsed.searchParams.get('bodySHA256');
       let signed: Uint8Array = EMPTY;
       let form: Map<string, string[]> | undefined;
-      let bodyMatches = true;
+      let bodyMatches: MaybePromise<boolean> = true;
       if (bodyHash !== null) {
-        const digest = await sha256([rawBody]);
-        bodyMatches = timingSafeEqual(digest, decodeHex(bodyHash) ?? EMPTY);
+        bodyMatches = thenNow(sha256([rawBody]), (digest) =>
+          timingSafeEqual(digest, decodeHex(bodyHash) ?? EMPTY),
+        );
       } else if (rawBody.byteLength > 0 && !isForm(headers)) {
         throw new WebhookVerificationError(
           'signature_mismatch',
@@ -171,30 +173,38 @@ export function twilio(options: TwilioOptions): WebhookScheme {
       }
       // Undecodable base64 stays as empty bytes: same comparison cost, never a match.
       const candidate = decodeBase64(signature) ?? EMPTY;
+      const variants = withAndWithoutPort(url);
       // The second form of the URL is tried only when the first fails: which of the two
       // Twilio signed is no secret.
-      let matched = false;
-      for (const variant of withAndWithoutPort(url)) {
-        const found = matchHmac(hmacs, [utf8(variant), signed], [candidate]);
-        matched = found instanceof Promise ? await found : found;
-        if (matched) break;
-      }
-      if (!(matched && bodyMatches)) {
-        throw new WebhookVerificationError(
-          'signature_mismatch',
-          'X-Twilio-Signature does not match this URL and body with the configured Auth Token. Check the token, and that the url is exactly the one Twilio requested (scheme, host, path and query, as configured in Twilio).',
+      const matchUrl = (index: number): MaybePromise<boolean> => {
+        const variant = variants[index];
+        if (variant === undefined) return false;
+        return thenNow(
+          matchHmac(hmacs, [utf8(variant), signed], [candidate]),
+          (found) => found || matchUrl(index + 1),
         );
-      }
-      return {
-        scheme: 'twilio',
-        payload: form
-          ? formRecord(form)
-          : rawBody.byteLength === 0
-            ? {}
-            : parsePayload(headers, rawBody),
-        rawBody,
       };
-    },
+      const delivery = (matched: boolean): VerifiedWebhook => {
+        if (!matched) {
+          throw new WebhookVerificationError(
+            'signature_mismatch',
+            'X-Twilio-Signature does not match this URL and body with the configured Auth Token. Check the token, and that the url is exactly the one Twilio requested (scheme, host, path and query, as configured in Twilio).',
+          );
+        }
+        return {
+          scheme: 'twilio',
+          payload: form
+            ? formRecord(form)
+            : rawBody.byteLength === 0
+              ? {}
+              : parsePayload(headers, rawBody),
+          rawBody,
+        };
+      };
+      return thenNow(bodyMatches, (bodyMatched) =>
+        thenNow(matchUrl(0), (matched) => delivery(matched && bodyMatched)),
+      );
+    }),
 
     // Signs `body` as form fields (Twilio's default) for the configured url; for a url with
     // bodySHA256, put the body's SHA-256 there and the URL alone is signed.
