@@ -85,6 +85,26 @@ describe.each(majors)('fastify $major', ({ create }) => {
       expect(seen).toEqual([JSON.parse(body)]);
     });
 
+    it("answers a refusal's envelope as it is, past the scope's serializer and hooks", async () => {
+      const { app } = await start(
+        create,
+        { scheme },
+        {
+          scope: (scope) => {
+            scope.setReplySerializer(() => '"reserialized"');
+            scope.addHook('preSerialization', async (_request, _reply, payload) => ({
+              wrapped: payload,
+            }));
+          },
+        },
+      );
+      const response = await supertest(app.server).post('/webhooks').send(body);
+      expect(response.status).toBe(400);
+      expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(JSON.parse(response.text)).toEqual(refusal('missing_header'));
+      expect(response.text).toBe(JSON.stringify(JSON.parse(response.text)));
+    });
+
     it('runs side by side in sibling scopes with different schemes', async () => {
       const app = create();
       const handled: string[] = [];

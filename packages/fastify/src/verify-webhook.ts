@@ -24,6 +24,7 @@ import { fastifyPlugin } from 'fastify-plugin';
 import type {} from './fastify-request.js'; // request.webhook's and request.auth's types
 import { addRawBodyParser } from './raw-body-parser.js';
 import { rawBodyUnavailable } from './raw-body-unavailable.js';
+import { refusalJson } from './refusal-json.js';
 import { checkOptions, type VerifyWebhookOptions } from './verify-webhook-options.js';
 
 const EMPTY = new Uint8Array(0);
@@ -64,8 +65,11 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
     }
     const answer = () => {
       if (reply.sent) return;
-      const { status, headers, body } = refusal(error, requestId(request.headers));
-      reply.code(status).headers(headers).send(body);
+      const id = requestId(request.headers);
+      const { status, headers } = refusal(error, id);
+      // JSON text, which Fastify sends as it is: serializing the envelope's long message cost
+      // each refusal 7k instructions, and the envelope is not the scope's to reshape.
+      reply.code(status).headers(headers).send(refusalJson(error, id));
     };
     if (!onError) return answer();
     (async () => {
@@ -163,8 +167,9 @@ async function verifyWebhookPlugin(fastify: FastifyInstance, options: VerifyWebh
  * taken from the query string is redacted from `request.url` (Fastify logs the URL before
  * any hook runs: see the README for its serializer). A refusal answers
  * `{"ok":false,"error":{"code","message"},"meta":{"requestId"}}` with `error.status` (or
- * `onError`'s answer) and the handler never runs; other errors go to Fastify's error
- * handler. With `replay`, each delivery is handled once.
+ * `onError`'s answer), past the scope's reply serializer and preSerialization hooks, and
+ * the handler never runs; other errors go to Fastify's error handler. With `replay`, each
+ * delivery is handled once.
  *
  * @example
  * ```ts
