@@ -11,17 +11,23 @@ const sentTwice = (name: string) =>
   );
 
 /**
- * Whether `text` is one or more ASCII digits. A loop, not `/^\d+$/`: a regular expression
- * costs more than the rest of the timestamp check on every delivery.
+ * The value of `text` when it is one or more ASCII digits, else -1. A loop, not
+ * `/^\d+$/` and `Number()`: those cost more than the rest of the timestamp check on every
+ * delivery (`Number()` of a header string goes through V8's array-index path).
  */
-export const isDigits = (text: string): boolean => {
-  if (text.length === 0) return false;
+export const digitsValue = (text: string): number => {
+  if (text.length === 0) return -1;
+  let value = 0;
   for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x30 || code > 0x39) return false;
+    const digit = text.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
   }
-  return true;
+  return value;
 };
+
+/** Whether `text` is one or more ASCII digits. */
+export const isDigits = (text: string): boolean => digitsValue(text) >= 0;
 
 /** Whether `value` is several copies of a header joined into one. */
 export type Joined = (value: string) => boolean;
