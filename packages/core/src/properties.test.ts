@@ -221,6 +221,34 @@ describe('signature decoding', () => {
     );
   });
 
+  // Signatures are decoded in place in the header, so nothing outside the range may count.
+  const surround = fc.string({ unit: fc.constantFrom(...'v1,= AZaz09+/'.split('')), maxLength: 8 });
+
+  it('decodes base64 in a range of a header exactly as the range alone', async () => {
+    const { decodeBase64 } = await import('./lib/bytes.js');
+    fc.assert(
+      fc.property(surround, base64ish, surround, (before, text, after) => {
+        const header = before + text + after;
+        const decoded = decodeBase64(header, before.length, before.length + text.length);
+        expect(bytesOf(decoded)).toEqual(canonicalBase64(text));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('decodes hex in a range of a header exactly as the range alone', async () => {
+    const { decodeHex } = await import('./lib/bytes.js');
+    const hexish = fc.string({ unit: fc.constantFrom(...'09afAg='.split('')), maxLength: 20 });
+    fc.assert(
+      fc.property(surround, hexish, surround, (before, text, after) => {
+        const header = before + text + after;
+        const decoded = decodeHex(header, before.length, before.length + text.length);
+        expect(bytesOf(decoded)).toEqual(bytesOf(decodeHex(text)));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('accepts exactly lower-case hex, decoding it as Node does', async () => {
     const { decodeHex, encodeHex } = await import('./lib/bytes.js');
     const hexish = fc.oneof(

@@ -10,7 +10,7 @@ import {
   rawBytes,
   toBytes,
 } from './lib/bytes.js';
-import { isDigits, type Joined, readHeader, requireHeader } from './lib/headers.js';
+import { digitsValue, type Joined, readHeader, requireHeader } from './lib/headers.js';
 import { ed25519PrivateKey, ed25519PublicKey, standardWebhooksSecret } from './lib/keys.js';
 import { matchHmac } from './lib/match.js';
 import {
@@ -22,7 +22,7 @@ import {
   MAX_SIGNATURES,
   toList,
 } from './lib/options.js';
-import { verifyFrom } from './lib/verify-now.js';
+import { thenNow, verifyFrom } from './lib/verify-now.js';
 import type { HeadersLike, Secret, VerifiedWebhook, WebhookScheme } from './types.js';
 
 /**
@@ -83,9 +83,8 @@ const parseSignatures = (header: string, name: string) => {
     }
     // An undecodable signature stays in the list as empty bytes: it costs the same
     // comparison as any other and can never match.
-    if (header.startsWith('v1,', start)) v1.push(decodeSignature(header.slice(start + 3, end)));
-    else if (header.startsWith('v1a,', start))
-      v1a.push(decodeSignature(header.slice(start + 4, end)));
+    if (header.startsWith('v1,', start)) v1.push(decodeSignature(header, start + 3, end));
+    else if (header.startsWith('v1a,', start)) v1a.push(decodeSignature(header, start + 4, end));
     start = end + 1;
   }
   if (entries === 0) {
@@ -94,7 +93,8 @@ const parseSignatures = (header: string, name: string) => {
   return { v1, v1a };
 };
 
-const decodeSignature = (text: string): Uint8Array => decodeBase64(text) ?? EMPTY;
+const decodeSignature = (header: string, start: number, end: number): Uint8Array =>
+  decodeBase64(header, start, end) ?? EMPTY;
 
 // Every key is tried against every candidate before deciding, as matchHmac does for v1.
 const matchEd25519 = async (
@@ -160,13 +160,13 @@ export function standardWebhooks(options: StandardWebhooksOptions): WebhookSchem
       if (id === '') {
         throw new WebhookVerificationError('malformed_header', `The ${names.id} header is empty.`);
       }
-      if (!isDigits(timestamp)) {
+      const seconds = digitsValue(timestamp);
+      if (seconds < 0) {
         throw new WebhookVerificationError(
           'malformed_header',
           `The ${names.timestamp} header must be whole seconds since the epoch, digits only.`,
         );
       }
-      const seconds = Number(timestamp);
       checkWindow(seconds * 1000, now(), tolerance);
       const candidates = parseSignatures(signature, names.signature);
       if (candidates.v1.length + candidates.v1a.length === 0) {
@@ -197,7 +197,7 @@ export function standardWebhooks(options: StandardWebhooksOptions): WebhookSchem
       if (verifiers.length > 0 && candidates.v1a.length > 0) {
         return matchEd25519(verifiers, signed, candidates.v1a, found).then(delivery);
       }
-      return found instanceof Promise ? found.then(delivery) : delivery(found);
+      return thenNow(found, delivery);
     }),
 
     async sign({ body, id = newMessageId(), timestamp = now() }) {
