@@ -213,6 +213,16 @@ describe('adapterPolicy()', () => {
     expect(generated.size).toBe(5);
     for (const id of generated) expect(id).toMatch(/^[0-9a-f-]{36}$/);
   });
+
+  it('finds x-request-id in any case, in a plain object or Fetch Headers', () => {
+    const { requestId } = adapterPolicy(scheme, {}, 'x');
+    const given = [
+      { 'content-type': 'text/plain', 'X-Request-Id': 'r_upper' },
+      { 'x-request-id': ['r_single'] },
+      new Headers({ 'X-REQUEST-ID': 'r_fetch' }),
+    ].map((headers) => requestId(headers));
+    expect(given).toEqual(['r_upper', 'r_single', 'r_fetch']);
+  });
 });
 
 describe('answers', () => {

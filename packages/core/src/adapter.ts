@@ -147,6 +147,18 @@ const authenticate = async (method: CredentialMethod, request: CredentialRequest
   auth: await method.authenticate(request),
 });
 
+// Node's and Fastify's header names are lower-case already: readHeader's case-blind search,
+// which lower-cases every name of the id's length, runs only where one could be the id's.
+const mayCarryRequestId = (headers: HeadersLike): boolean => {
+  if (typeof headers !== 'object' || headers === null) return false;
+  const record = headers as Readonly<Record<string, unknown>>;
+  if (typeof record.get === 'function' || record['x-request-id'] !== undefined) return true;
+  for (const name in record) {
+    if (name.length === 12 && (name.charCodeAt(0) | 0x20) === 0x78) return true; // x or X
+  }
+  return false;
+};
+
 const humanList = (items: readonly string[]): string =>
   items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} or ${items.at(-1)}`;
 
@@ -240,7 +252,7 @@ export function adapterPolicy(
     requestId(headers) {
       let given: string | undefined;
       try {
-        given = readHeader(headers, 'x-request-id', () => false);
+        if (mayCarryRequestId(headers)) given = readHeader(headers, 'x-request-id', () => false);
       } catch {} // sent twice: neither copy is the id
       return given !== undefined && REQUEST_ID.test(given) ? given : crypto.randomUUID();
     },
