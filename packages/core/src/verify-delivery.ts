@@ -40,7 +40,7 @@ const asValue = (error: unknown): Refused => new Refused(error);
  * For framework adapters: verifies a delivery's raw `body` with `scheme`, working out the
  * request URL (`urlOf`) only for a scheme that reads it (Twilio signs it), and answers with
  * the delivery or with its rejection as a {@link Refused} value: at once when the scheme can
- * check synchronously (hookguard's HMAC schemes on Node), else as a promise, which never
+ * check synchronously (every hookguard scheme on Node), else as a promise, which never
  * rejects. A refusal is never thrown through a promise: a rejection with no handler yet
  * costs Node's unhandled-rejection bookkeeping, and forged traffic must not cost more to
  * refuse than valid traffic to accept.
