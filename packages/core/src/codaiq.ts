@@ -45,7 +45,7 @@ const FORMAT: TimedSignatureFormat = {
   signature: 'v1',
   unit: 'milliseconds',
   shape: 'comma-separated key=value pairs, like t=<ms>,v1=<hex>',
-  entries: (header) => header.split(','),
+  separator: ',',
   malformed,
 };
 
@@ -77,10 +77,11 @@ export function codaiq(options: CodaiqOptions): WebhookScheme {
     requiredHeaders: [[SIGNATURE]],
 
     verify: verifyFrom(({ headers, body }) => {
-      const { time: t, signatures: v1 } = parseTimedSignatures(
-        requireHeader(headers, SIGNATURE),
-        FORMAT,
-      );
+      const {
+        time: t,
+        timeValue: milliseconds,
+        signatures: v1,
+      } = parseTimedSignatures(requireHeader(headers, SIGNATURE), FORMAT);
       const timestampHeader = readHeader(headers, TIMESTAMP);
       if (timestampHeader !== undefined && timestampHeader !== t) {
         throw new WebhookVerificationError(
@@ -88,7 +89,6 @@ export function codaiq(options: CodaiqOptions): WebhookScheme {
           'The X-Codaiq-Timestamp header does not equal the t= value of X-Codaiq-Signature.',
         );
       }
-      const milliseconds = Number(t);
       checkWindow(milliseconds, now(), tolerance);
       if (v1.length === 0) {
         throw new WebhookVerificationError(

@@ -43,7 +43,7 @@ const FORMAT: TimedSignatureFormat = {
   signature: 'h1',
   unit: 'seconds',
   shape: 'semicolon-separated key=value pairs, like ts=<s>;h1=<hex>',
-  entries: (header) => header.split(';'),
+  separator: ';',
   malformed,
 };
 
@@ -78,11 +78,11 @@ export function paddle(options: PaddleOptions): WebhookScheme {
     requiredHeaders: [[SIGNATURE]],
 
     verify: verifyFrom(({ headers, body }) => {
-      const { time: ts, signatures: h1 } = parseTimedSignatures(
-        requireHeader(headers, SIGNATURE),
-        FORMAT,
-      );
-      const seconds = Number(ts);
+      const {
+        time: ts,
+        timeValue: seconds,
+        signatures: h1,
+      } = parseTimedSignatures(requireHeader(headers, SIGNATURE), FORMAT);
       checkWindow(seconds * 1000, now(), tolerance);
       if (h1.length === 0) {
         throw new WebhookVerificationError(

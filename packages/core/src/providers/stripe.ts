@@ -40,7 +40,7 @@ const FORMAT: TimedSignatureFormat = {
   signature: 'v1',
   unit: 'seconds',
   shape: 'comma-separated key=value pairs, like t=<s>,v1=<hex>',
-  entries: (header) => header.split(','),
+  separator: ',',
   malformed,
 };
 
@@ -73,11 +73,11 @@ export function stripe(options: StripeOptions): WebhookScheme {
     requiredHeaders: [[SIGNATURE]],
 
     verify: verifyFrom(({ headers, body }) => {
-      const { time: t, signatures: v1 } = parseTimedSignatures(
-        requireHeader(headers, SIGNATURE),
-        FORMAT,
-      );
-      const seconds = Number(t);
+      const {
+        time: t,
+        timeValue: seconds,
+        signatures: v1,
+      } = parseTimedSignatures(requireHeader(headers, SIGNATURE), FORMAT);
       checkWindow(seconds * 1000, now(), tolerance);
       if (v1.length === 0) {
         throw new WebhookVerificationError(

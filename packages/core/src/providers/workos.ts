@@ -32,20 +32,19 @@ const SIGNATURE = 'workos-signature';
 const malformed = (detail: string) =>
   new WebhookVerificationError('malformed_header', `The WorkOS-Signature header ${detail}.`);
 
-const entriesOf = (header: string) =>
-  header.split(',').map((entry) => (entry.startsWith(' ') ? entry.slice(1) : entry));
-
 // WorkOS separates its own entries with ", ", the very joint Node and Fetch put between two
-// copies of a header; a second copy shows instead as a second t= entry.
-const joinedCopies: Joined = (value) =>
-  entriesOf(value).filter((entry) => entry.startsWith('t=')).length > 1;
+// copies of a header; a second copy shows instead as a second t= entry (an entry starts the
+// header or follows a comma and at most one space).
+const TWO_TIMES = /(?:^|,) ?t=.*, ?t=/s;
+const joinedCopies: Joined = (value) => TWO_TIMES.test(value);
 
 const FORMAT: TimedSignatureFormat = {
   time: 't',
   signature: 'v1',
   unit: 'milliseconds',
   shape: 'key=value pairs, like t=<ms>, v1=<hex>',
-  entries: entriesOf,
+  separator: ',',
+  spaced: true,
   malformed,
 };
 
@@ -78,11 +77,11 @@ export function workos(options: WorkOSOptions): WebhookScheme {
     requiredHeaders: [[SIGNATURE]],
 
     verify: verifyFrom(({ headers, body }) => {
-      const { time: t, signatures: v1 } = parseTimedSignatures(
-        requireHeader(headers, SIGNATURE, joinedCopies),
-        FORMAT,
-      );
-      const milliseconds = Number(t);
+      const {
+        time: t,
+        timeValue: milliseconds,
+        signatures: v1,
+      } = parseTimedSignatures(requireHeader(headers, SIGNATURE, joinedCopies), FORMAT);
       checkWindow(milliseconds, now(), tolerance);
       if (v1.length === 0) {
         throw new WebhookVerificationError(
