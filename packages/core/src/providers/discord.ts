@@ -2,7 +2,7 @@ import { ed25519Signer, ed25519Verifier } from '#crypto';
 import type { Ed25519Verify, MaybePromise, Part } from '../crypto/provider.js';
 import { WebhookVerificationError } from '../errors.js';
 import { decodeHex, EMPTY, encodeHex, parseJson, rawBytes, toBytes } from '../lib/bytes.js';
-import { isDigits, requireHeader } from '../lib/headers.js';
+import { digitsValue, requireHeader } from '../lib/headers.js';
 import { checkClock, checkOptions, checkTolerance, checkWindow, toList } from '../lib/options.js';
 import { thenNow, verifyFrom } from '../lib/verify-now.js';
 import type { VerifiedWebhook, WebhookScheme } from '../types.js';
@@ -91,13 +91,13 @@ export function discord(options: DiscordOptions): WebhookScheme {
     verify: verifyFrom(({ headers, body }) => {
       const signature = requireHeader(headers, SIGNATURE);
       const timestamp = requireHeader(headers, TIMESTAMP);
-      if (!isDigits(timestamp)) {
+      const seconds = digitsValue(timestamp);
+      if (seconds < 0) {
         throw new WebhookVerificationError(
           'malformed_header',
           'The X-Signature-Timestamp header must be whole seconds since the epoch, digits only.',
         );
       }
-      const seconds = Number(timestamp);
       checkWindow(seconds * 1000, now(), tolerance);
       // Undecodable hex stays as empty bytes and is never checked, so it can never match.
       const candidate = decodeHex(signature) ?? EMPTY;

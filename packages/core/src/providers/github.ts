@@ -89,7 +89,7 @@ export function github(options: GitHubOptions): WebhookScheme {
         );
       }
       // Undecodable hex stays as empty bytes: same comparison cost, never a match.
-      const candidate = decodeHex(signature.slice(PREFIX.length)) ?? EMPTY;
+      const candidate = decodeHex(signature, PREFIX.length) ?? EMPTY;
 
       const rawBody = rawBytes(body);
       const delivery = (matched: boolean): VerifiedWebhook => {

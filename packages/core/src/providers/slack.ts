@@ -1,6 +1,6 @@
 import { WebhookVerificationError } from '../errors.js';
 import { decodeHex, EMPTY, encodeHex, rawBytes, toBytes } from '../lib/bytes.js';
-import { isDigits, requireHeader } from '../lib/headers.js';
+import { digitsValue, requireHeader } from '../lib/headers.js';
 import { matchHmac } from '../lib/match.js';
 import { checkClock, checkOptions, checkTolerance, checkWindow } from '../lib/options.js';
 import { parsePayload } from '../lib/payload.js';
@@ -62,7 +62,8 @@ export function slack(options: SlackOptions): WebhookScheme {
     verify: verifyFrom(({ headers, body }) => {
       const signature = requireHeader(headers, SIGNATURE);
       const timestamp = requireHeader(headers, TIMESTAMP);
-      if (!isDigits(timestamp)) {
+      const seconds = digitsValue(timestamp);
+      if (seconds < 0) {
         throw new WebhookVerificationError(
           'malformed_header',
           'The X-Slack-Request-Timestamp header must be whole seconds since the epoch, digits only.',
@@ -75,7 +76,6 @@ export function slack(options: SlackOptions): WebhookScheme {
           'The X-Slack-Signature header must be <version>=<hex>, like v0=<hex>.',
         );
       }
-      const seconds = Number(timestamp);
       checkWindow(seconds * 1000, now(), tolerance);
       if (signature.slice(0, equals) !== 'v0') {
         throw new WebhookVerificationError(
@@ -84,7 +84,7 @@ export function slack(options: SlackOptions): WebhookScheme {
         );
       }
       // Undecodable hex stays as empty bytes: same comparison cost, never a match.
-      const candidate = decodeHex(signature.slice(equals + 1)) ?? EMPTY;
+      const candidate = decodeHex(signature, equals + 1) ?? EMPTY;
 
       const rawBody = rawBytes(body);
       const delivery = (matched: boolean): VerifiedWebhook => {
